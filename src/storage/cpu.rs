@@ -1,0 +1,32 @@
+//! CPU allocation: 64-byte aligned so kernels and numpy see SIMD-friendly buffers.
+
+use std::alloc::{alloc_zeroed, Layout};
+
+pub const ALIGN: usize = 64;
+
+/// Allocate `nbytes` (None for zero bytes). Aborts like `Vec` on out-of-memory.
+pub fn alloc(nbytes: usize, zeroed: bool) -> Option<(*mut u8, Layout)> {
+    if nbytes == 0 {
+        return None;
+    }
+    let layout = Layout::from_size_align(nbytes, ALIGN).expect("tensor size overflows isize");
+    // Safety: layout has non-zero size.
+    let ptr = unsafe {
+        if zeroed {
+            alloc_zeroed(layout)
+        } else {
+            std::alloc::alloc(layout)
+        }
+    };
+    if ptr.is_null() {
+        std::alloc::handle_alloc_error(layout);
+    }
+    Some((ptr, layout))
+}
+
+/// A well-aligned non-null pointer for empty buffers.
+pub fn dangling() -> *mut u8 {
+    std::ptr::NonNull::<u8>::dangling()
+        .as_ptr()
+        .wrapping_add(ALIGN - 1)
+}
