@@ -10,6 +10,7 @@ pub mod dtype;
 pub mod error;
 pub mod layout;
 pub mod ops;
+pub mod random;
 pub mod shape;
 pub mod storage;
 pub mod tensor;

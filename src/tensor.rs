@@ -48,10 +48,11 @@ impl Tensor {
             Scalar::Int(_) => DType::I64,
             Scalar::Float(_) => DType::F64,
         };
-        let t = Tensor::scalar(s, dtype);
+        let storage = Arc::new(Storage::new_cpu(dtype.size(), false));
+        crate::dispatch_all!(dtype, T => unsafe { *(storage.ptr() as *mut T) = T::from_scalar(s) });
         Tensor(Arc::new(TensorImpl {
-            storage: t.0.storage.clone(),
-            layout: t.0.layout.clone(),
+            storage,
+            layout: Layout::contiguous(&[]),
             dtype,
             meta: None,
             wrapped: true,

@@ -2,11 +2,19 @@
 //! loops the compiler vectorises; anything else walks strides. Raw pointers throughout,
 //! because in-place ops alias their output with an input.
 
-use super::iter::{SendPtr, StridedIter};
+use super::iter::{SendPtr, StridedIter, GRAIN};
 use crate::tensor::Tensor;
 
 /// `out[i] = f(inp[i])`; `inp` already has `out`'s shape (expanded if broadcast).
 pub fn map1<I: Copy, O: Copy>(out: &Tensor, inp: &Tensor, f: impl Fn(I) -> O + Sync) {
+    if out.is_contiguous() && inp.is_contiguous() && out.numel() < GRAIN {
+        // Small dense operands: one plain loop, no iterator set-up.
+        let (o, i) = (out.data_ptr_raw() as *mut O, inp.data_ptr_raw() as *const I);
+        for k in 0..out.numel() {
+            unsafe { *o.add(k) = f(*i.add(k)) };
+        }
+        return;
+    }
     let it = StridedIter::new(out.sizes(), [out.strides(), inp.strides()]);
     let po = SendPtr(out.data_ptr_raw() as *mut O);
     let pi = SendPtr(inp.data_ptr_raw() as *mut I);
@@ -38,6 +46,27 @@ pub fn map2<A: Copy, B: Copy, O: Copy>(
     b: &Tensor,
     f: impl Fn(A, B) -> O + Sync,
 ) {
+    let n = out.numel();
+    if n < GRAIN && out.is_contiguous() && a.is_contiguous() {
+        let (o, x, y) = (
+            out.data_ptr_raw() as *mut O,
+            a.data_ptr_raw() as *const A,
+            b.data_ptr_raw() as *const B,
+        );
+        if b.is_contiguous() {
+            for k in 0..n {
+                unsafe { *o.add(k) = f(*x.add(k), *y.add(k)) };
+            }
+            return;
+        }
+        if b.strides().iter().all(|&s| s == 0) {
+            let yv = unsafe { *y };
+            for k in 0..n {
+                unsafe { *o.add(k) = f(*x.add(k), yv) };
+            }
+            return;
+        }
+    }
     let it = StridedIter::new(out.sizes(), [out.strides(), a.strides(), b.strides()]);
     let po = SendPtr(out.data_ptr_raw() as *mut O);
     let pa = SendPtr(a.data_ptr_raw() as *mut A);

@@ -6,6 +6,7 @@ pub mod copy;
 pub mod creation;
 pub mod index;
 pub mod matmul;
+pub mod random;
 pub mod reduce;
 pub mod shape;
 pub mod unary;
@@ -56,6 +57,9 @@ pub(crate) fn new_output(sizes: &[usize], dtype: DType, like: &[&Tensor]) -> Ten
 pub(crate) fn cast(t: &Tensor, dtype: DType) -> Tensor {
     if t.dtype() == dtype {
         return t.clone();
+    }
+    if t.ndim() == 0 {
+        return Tensor::scalar(t.get_flat(0), dtype);
     }
     let out = new_output(t.sizes(), dtype, &[t]);
     crate::cpu::copy::copy_cast(&out, t);

@@ -3,13 +3,18 @@
 use std::alloc::{alloc_zeroed, Layout};
 
 pub const ALIGN: usize = 64;
+/// Small buffers take malloc's natural alignment: a 64-byte aligned allocation costs more
+/// than the tiny op it serves.
+const SMALL: usize = 1024;
+const SMALL_ALIGN: usize = 16;
 
 /// Allocate `nbytes` (None for zero bytes). Aborts like `Vec` on out-of-memory.
 pub fn alloc(nbytes: usize, zeroed: bool) -> Option<(*mut u8, Layout)> {
     if nbytes == 0 {
         return None;
     }
-    let layout = Layout::from_size_align(nbytes, ALIGN).expect("tensor size overflows isize");
+    let align = if nbytes < SMALL { SMALL_ALIGN } else { ALIGN };
+    let layout = Layout::from_size_align(nbytes, align).expect("tensor size overflows isize");
     // Safety: layout has non-zero size.
     let ptr = unsafe {
         if zeroed {

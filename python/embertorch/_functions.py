@@ -1,0 +1,110 @@
+"""Module-level functions (`embertorch.exp(x)`, `embertorch.sum(x, 1)`, ...).
+
+Most are the Tensor methods themselves (no extra Python call on the hot path); the rest
+handle arguments that need not be tensors (`pow(2, x)`, `clamp(x, min=...)`).
+"""
+
+from . import _C
+from ._C import Tensor
+
+# Functions that are exactly `Tensor.<name>(input, ...)`.
+_METHODS = """
+abs absolute neg negative positive sign sgn exp exp2 expm1 log log2 log10 log1p sqrt rsqrt
+square reciprocal sin cos tan asin acos atan arcsin arccos arctan sinh cosh tanh asinh acosh
+atanh arcsinh arccosh arctanh sigmoid relu erf erfc floor ceil trunc fix frac isnan isinf
+isfinite isposinf isneginf logical_not bitwise_not
+add sub subtract mul multiply div divide true_divide floor_divide remainder fmod atan2
+arctan2 maximum minimum fmax fmin hypot copysign eq ne not_equal lt less le less_equal gt
+greater ge greater_equal logical_and logical_or logical_xor bitwise_and bitwise_or
+bitwise_xor bitwise_left_shift bitwise_right_shift float_power
+sum nansum mean nanmean prod amax amin argmax argmin all any count_nonzero logsumexp cumsum
+cumprod softmax log_softmax
+matmul mm bmm mv dot
+reshape flatten unflatten t transpose swapaxes swapdims permute movedim moveaxis narrow select
+unsqueeze squeeze unbind chunk split as_strided diagonal flip
+gather scatter scatter_add index_select masked_fill
+clone detach numel
+""".split()
+
+# In-place function forms (`torch.sin_(x)`).
+_INPLACE = """
+abs_ neg_ sign_ exp_ exp2_ expm1_ log_ log2_ log10_ log1p_ sqrt_ rsqrt_ square_ reciprocal_
+sin_ cos_ tan_ asin_ acos_ atan_ sinh_ cosh_ tanh_ asinh_ acosh_ atanh_ sigmoid_ relu_ erf_
+erfc_ floor_ ceil_ trunc_ fix_ frac_ logical_not_
+""".split()
+
+__all__ = list(_METHODS) + list(_INPLACE) + [
+    "max",
+    "min",
+    "var",
+    "std",
+    "var_mean",
+    "std_mean",
+    "norm",
+    "nonzero",
+    "pow",
+    "concat",
+    "concatenate",
+    "is_floating_point",
+    "is_nonzero",
+    "permute",
+]
+
+_g = globals()
+for _name in _METHODS + _INPLACE:
+    _g[_name] = getattr(Tensor, _name)
+
+max = Tensor.max
+min = Tensor.min
+var = Tensor.var
+std = Tensor.std
+norm = Tensor.norm
+nonzero = Tensor.nonzero
+cat = _C.cat
+concat = _C.cat
+concatenate = _C.cat
+
+
+def permute(input, dims):
+    return input.permute(*dims)
+
+
+def var_mean(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
+    return (
+        input.var(dim, unbiased, keepdim, correction=correction),
+        input.mean(dim, keepdim),
+    )
+
+
+def std_mean(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
+    return (
+        input.std(dim, unbiased, keepdim, correction=correction),
+        input.mean(dim, keepdim),
+    )
+
+
+def pow(input, exponent, *, out=None):
+    """`pow(tensor, exponent)` or `pow(number, tensor)`."""
+    if isinstance(input, Tensor):
+        return input.pow(exponent, out=out)
+    if not isinstance(exponent, Tensor):
+        raise TypeError("pow() expects at least one Tensor argument")
+    r = exponent.__rpow__(input)
+    if out is not None:
+        out.copy_(r)
+        return out
+    return r
+
+
+def is_floating_point(input):
+    return input.is_floating_point()
+
+
+def is_nonzero(input):
+    if input.numel() != 1:
+        raise RuntimeError(
+            "Boolean value of Tensor with "
+            + ("no values" if input.numel() == 0 else "more than one value")
+            + " is ambiguous"
+        )
+    return bool(input.item())
