@@ -1,9 +1,9 @@
 //! The tensor handle: storage + layout + dtype + autograd meta, behind one `Arc`.
 //!
-//! A `Tensor` is immutable; an op that changes a tensor's identity-bearing state (its layout
-//! through `t_()`, or its first autograd meta) builds a new handle over the same storage, and
-//! the Python object swaps to it. Autograd meta is its own `Arc`, so such swaps keep `grad`,
-//! `grad_fn` and hooks.
+//! A `Tensor`'s storage, layout and dtype never change; an op that changes a tensor's layout
+//! (`t_()`) builds a new handle over the same storage and the Python object swaps to it.
+//! Autograd meta is its own `Arc`, attached at most once (lazily, in place, so every holder
+//! of the handle sees it), and shared by such swaps so `grad`, `grad_fn` and hooks stay.
 
 use crate::autograd::meta::AutogradMeta;
 use crate::autograd::node::Node;
@@ -13,7 +13,7 @@ use crate::error::{Error, Result};
 use crate::layout::Layout;
 use crate::shape::{Dims, Strides};
 use crate::storage::Storage;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 #[derive(Clone)]
 pub struct Tensor(Arc<TensorImpl>);
@@ -22,7 +22,7 @@ pub struct TensorImpl {
     storage: Arc<Storage>,
     layout: Layout,
     dtype: DType,
-    meta: Option<Arc<AutogradMeta>>,
+    meta: OnceLock<Arc<AutogradMeta>>,
     /// A Python number turned into a 0-dim tensor: promotes by category only.
     wrapped: bool,
     /// For a view: the tensor whose storage it views (never itself a view).
@@ -35,7 +35,7 @@ impl Tensor {
             storage,
             layout,
             dtype,
-            meta: None,
+            meta: OnceLock::new(),
             wrapped: false,
             base: None,
         }))
@@ -54,7 +54,7 @@ impl Tensor {
             storage,
             layout: Layout::contiguous(&[]),
             dtype,
-            meta: None,
+            meta: OnceLock::new(),
             wrapped: true,
             base: None,
         }))
@@ -142,7 +142,12 @@ impl Tensor {
         self.0.layout.strides.clone()
     }
     pub fn meta(&self) -> Option<&Arc<AutogradMeta>> {
-        self.0.meta.as_ref()
+        self.0.meta.get()
+    }
+
+    /// The autograd meta, created (as a leaf not requiring grad) if this handle has none.
+    pub fn ensure_meta(&self) -> &Arc<AutogradMeta> {
+        self.0.meta.get_or_init(|| AutogradMeta::leaf(false))
     }
 
     /// Same handle (not just same storage).
@@ -192,7 +197,7 @@ impl Tensor {
             storage: self.0.storage.clone(),
             layout,
             dtype: self.0.dtype,
-            meta: None,
+            meta: OnceLock::new(),
             wrapped: false,
             base: Some(base),
         }))
@@ -214,7 +219,7 @@ impl Tensor {
             storage: self.0.storage.clone(),
             layout: self.0.layout.clone(),
             dtype: self.0.dtype,
-            meta,
+            meta: meta.map(OnceLock::from).unwrap_or_default(),
             wrapped: false,
             base: self.0.base.clone(),
         }))
@@ -245,11 +250,11 @@ impl Tensor {
     }
 
     pub fn requires_grad(&self) -> bool {
-        self.0.meta.as_ref().is_some_and(|m| m.requires_grad())
+        self.0.meta.get().is_some_and(|m| m.requires_grad())
     }
 
     pub fn grad_fn(&self) -> Option<Arc<Node>> {
-        self.0.meta.as_ref().and_then(|m| m.grad_fn())
+        self.0.meta.get().and_then(|m| m.grad_fn())
     }
 
     pub fn is_leaf(&self) -> bool {

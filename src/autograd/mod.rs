@@ -118,8 +118,12 @@ pub fn check_inplace(t: &Tensor) -> Result<()> {
 }
 
 /// After an in-place op wrote into `target` (with the other operands `others`), give
-/// `target` the new history. Returns the handle the caller must use from now on (a new one
-/// when `target` had no autograd meta yet).
+/// `target` the new history. `backward` maps the gradient of the op's result to the
+/// gradients of (target's old value, others...). Returns the handle to use from now on.
+///
+/// When `target` is a view, the write changed its base too: the base's history becomes a
+/// `CopySlices` node (the base's old gradient outside the view, `backward` inside it) and
+/// the view's history becomes a view of the base's new history, as PyTorch does.
 pub fn rebase_inplace(
     name: &'static str,
     target: &Tensor,
@@ -127,6 +131,10 @@ pub fn rebase_inplace(
     saves: bool,
     backward: BackwardFn,
 ) -> Tensor {
+    if let Some(base) = target.base() {
+        copy_slices(base, target, others, saves, backward);
+        return target.clone();
+    }
     let mut inputs: Vec<&Tensor> = vec![target];
     inputs.extend_from_slice(others);
     let edges = inputs.iter().map(|t| gradient_edge(t)).collect();
@@ -137,21 +145,109 @@ pub fn rebase_inplace(
         saves,
         backward,
     ));
-    match target.meta() {
-        Some(meta) => {
-            {
-                let mut inner = meta.lock();
-                inner.grad_fn = Some(node);
-                inner.output_nr = 0;
-            }
-            meta.set_requires_grad(true);
-            target.clone()
+    set_history(target, node, 0);
+    target.clone()
+}
+
+/// Make `node`'s output `nr` the history of `t` (attaching meta in place if needed).
+fn set_history(t: &Tensor, node: Arc<Node>, nr: usize) {
+    let meta = t.ensure_meta();
+    {
+        let mut inner = meta.lock();
+        inner.grad_fn = Some(node);
+        inner.output_nr = nr;
+    }
+    meta.set_requires_grad(true);
+}
+
+/// Where a view sits inside a buffer laid out like its base (offset relative to the base).
+#[derive(Clone)]
+struct ViewGeometry {
+    base_sizes: crate::shape::Dims,
+    base_strides: crate::shape::Strides,
+    view: crate::layout::Layout,
+    /// Elements between the lowest storage position the base reaches and the base's offset.
+    base_shift: usize,
+}
+
+impl ViewGeometry {
+    fn new(base: &Tensor, view: &Tensor) -> ViewGeometry {
+        let (lo, _) = base.layout().storage_span();
+        let mut v = view.layout().clone();
+        v.offset -= lo;
+        ViewGeometry {
+            base_sizes: base.dims(),
+            base_strides: base.strides_vec(),
+            view: v,
+            base_shift: base.offset() - lo,
         }
-        None => target.with_meta(Some(AutogradMeta::with_grad_fn(node, 0))),
+    }
+
+    /// A zeroed buffer with the base's strides, viewed as the base.
+    fn base_buffer(&self, dtype: crate::dtype::DType) -> Tensor {
+        let as_base = crate::layout::Layout {
+            sizes: self.base_sizes.clone(),
+            strides: self.base_strides.clone(),
+            offset: self.base_shift,
+        };
+        let (_, hi) = as_base.storage_span();
+        let storage = Arc::new(crate::storage::Storage::new_cpu(hi.max(1) * dtype.size(), true));
+        Tensor::from_parts(storage, as_base, dtype)
+    }
+
+    /// The view's elements inside a buffer made by `base_buffer`.
+    fn region(&self, buffer: &Tensor) -> Tensor {
+        buffer.with_layout(self.view.clone())
     }
 }
 
-/// Mark `t` as requiring grad (`requires_grad_()`), returning the handle to keep.
+fn copy_slices(base: &Tensor, view: &Tensor, others: &[&Tensor], saves: bool, backward: BackwardFn) {
+    let geom = ViewGeometry::new(base, view);
+    let mut inputs: Vec<&Tensor> = vec![base];
+    inputs.extend_from_slice(others);
+    let edges = inputs.iter().map(|t| gradient_edge(t)).collect();
+    let g2 = geom.clone();
+    let node = Arc::new(Node::new_function(
+        "CopySlices",
+        edges,
+        output_infos(std::slice::from_ref(base)),
+        saves,
+        Box::new(move |g| {
+            // Outside the view the base passes its gradient through; inside, the op's
+            // backward decides (and its first gradient is for the view's old value).
+            let result = g2.base_buffer(g[0].dtype());
+            crate::cpu::copy::copy_cast(&result, &g[0].detach());
+            let region = g2.region(&result);
+            let grad_in = crate::ops::copy::clone_contiguous(&region);
+            let mut res = backward(&[grad_in])?;
+            match res.first_mut().and_then(|r| r.take()) {
+                Some(gv) => crate::cpu::copy::copy_cast(&region, &crate::ops::cast(&gv.detach(), region.dtype())),
+                None => crate::dispatch_all!(region.dtype(), T => {
+                    crate::cpu::elementwise::fill::<T>(&region, <T as crate::dtype::Element>::zero())
+                }),
+            }
+            let mut out = vec![Some(result)];
+            out.extend(res.into_iter().skip(1));
+            Ok(out)
+        }),
+    ));
+    set_history(base, node.clone(), 0);
+    // The view is now a view of the base's new history.
+    let vnode = Arc::new(Node::new_function(
+        "AsStridedBackward0",
+        vec![Some(node::Edge { node, input_nr: 0 })],
+        output_infos(std::slice::from_ref(view)),
+        false,
+        Box::new(move |g| {
+            let result = geom.base_buffer(g[0].dtype());
+            crate::cpu::copy::copy_cast(&geom.region(&result), &g[0].detach());
+            Ok(vec![Some(result)])
+        }),
+    ));
+    set_history(view, vnode, 0);
+}
+
+/// Mark `t` as requiring grad (`requires_grad_()`); the handle keeps its identity.
 pub fn set_requires_grad(t: &Tensor, value: bool) -> Result<Tensor> {
     if value && !t.dtype().is_float() {
         return Err(Error::runtime(
@@ -167,11 +263,9 @@ pub fn set_requires_grad(t: &Tensor, value: bool) -> Result<Tensor> {
             }
             return Ok(t.clone());
         }
-        meta.set_requires_grad(value);
-        return Ok(t.clone());
     }
-    if !value {
-        return Ok(t.clone());
+    if value || t.meta().is_some() {
+        t.ensure_meta().set_requires_grad(value);
     }
-    Ok(t.with_meta(Some(AutogradMeta::leaf(true))))
+    Ok(t.clone())
 }

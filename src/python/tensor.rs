@@ -293,18 +293,10 @@ impl PyTensor {
                 Some(g)
             }
         };
-        let t = match t.meta() {
-            Some(_) => t,
-            None => {
-                if g.is_none() {
-                    return Ok(());
-                }
-                let n = t.with_meta(Some(crate::autograd::meta::AutogradMeta::leaf(false)));
-                update(slf, n.clone());
-                n
-            }
-        };
-        t.meta().expect("has meta").set_grad(g);
+        if g.is_none() && t.meta().is_none() {
+            return Ok(());
+        }
+        t.ensure_meta().set_grad(g);
         Ok(())
     }
     #[getter]

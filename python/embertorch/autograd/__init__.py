@@ -10,7 +10,7 @@ from ..autograd.grad_mode import (
 from .function import Function
 from . import graph
 
-__all__ = ["backward", "grad", "Function", "no_grad", "enable_grad", "set_grad_enabled", "inference_mode"]
+__all__ = ["backward", "grad", "Function", "gradcheck", "gradgradcheck", "no_grad", "enable_grad", "set_grad_enabled", "inference_mode"]
 
 
 def _as_tuple(x):
@@ -82,11 +82,10 @@ def grad(
     return result
 
 
-def __getattr__(name):
-    if name == "gradcheck" or name == "gradgradcheck":
-        from . import gradcheck as _gc
+from ._gradcheck import GradcheckError, gradcheck, gradgradcheck  # noqa: E402
 
-        return getattr(_gc, name)
+
+def __getattr__(name):
     if name == "functional":
         import importlib
 
