@@ -103,6 +103,7 @@ from .autograd.grad_mode import (  # noqa: E402
     set_grad_enabled,
 )
 from . import autograd, cuda, testing  # noqa: E402
+from .serialization import load, save  # noqa: E402
 
 
 def set_default_dtype(d):

@@ -6,6 +6,7 @@ pub mod copy;
 pub mod creation;
 pub mod index;
 pub mod matmul;
+pub mod optim;
 pub mod pointwise;
 pub mod random;
 pub mod reduce;

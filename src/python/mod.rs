@@ -9,6 +9,7 @@ mod errors;
 mod functions;
 mod numpy;
 mod ops;
+mod optim;
 mod tensor;
 
 use pyo3::prelude::*;
@@ -71,6 +72,7 @@ fn embertorch_c(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(autograd::_set_inference_mode, m)?)?;
     m.add_function(wrap_pyfunction!(autograd::_record_function, m)?)?;
     m.add_function(wrap_pyfunction!(autograd::_set_requires_grad, m)?)?;
+    optim::register(m)?;
     use functions as f;
     for func in [
         wrap_pyfunction!(f::tensor, m)?,
