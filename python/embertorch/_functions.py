@@ -23,6 +23,9 @@ matmul mm bmm mv dot
 reshape flatten unflatten t transpose swapaxes swapdims permute movedim moveaxis narrow select
 unsqueeze squeeze unbind chunk split as_strided diagonal flip
 gather scatter scatter_add index_select masked_fill
+sort argsort msort topk kthvalue median nanmedian mode quantile nanquantile unique
+unique_consecutive bincount histc argwhere index_add index_copy index_fill index_put
+masked_select masked_scatter take take_along_dim put scatter_reduce
 clone detach numel
 """.split()
 
@@ -30,7 +33,7 @@ clone detach numel
 _INPLACE = """
 abs_ neg_ sign_ exp_ exp2_ expm1_ log_ log2_ log10_ log1p_ sqrt_ rsqrt_ square_ reciprocal_
 sin_ cos_ tan_ asin_ acos_ atan_ sinh_ cosh_ tanh_ asinh_ acosh_ atanh_ sigmoid_ relu_ erf_
-erfc_ floor_ ceil_ trunc_ fix_ frac_ logical_not_
+erfc_ floor_ ceil_ trunc_ fix_ frac_ logical_not_ index_put_
 """.split()
 
 __all__ = list(_METHODS) + list(_INPLACE) + [
@@ -48,6 +51,8 @@ __all__ = list(_METHODS) + list(_INPLACE) + [
     "is_floating_point",
     "is_nonzero",
     "permute",
+    "searchsorted",
+    "bucketize",
 ]
 
 _g = globals()
@@ -63,6 +68,8 @@ nonzero = Tensor.nonzero
 cat = _C.cat
 concat = _C.cat
 concatenate = _C.cat
+searchsorted = _C.searchsorted
+bucketize = _C.bucketize
 
 
 def permute(input, dims):

@@ -9,6 +9,7 @@ pub mod matmul;
 pub mod random;
 pub mod reduce;
 pub mod shape;
+pub mod sort;
 pub mod unary;
 
 use crate::dtype::DType;
