@@ -143,11 +143,22 @@ pub fn index(x: &Tensor, items: &[IndexItem]) -> Result<Tensor> {
 fn advanced_index(t: &Tensor, adv: &[(usize, Tensor)]) -> Result<Tensor> {
     let plan = AdvPlan::new(t, adv)?;
     let out = Tensor::empty(&plan.out_sizes, t.dtype());
-    plan.for_each(t, |out_i, src_off| unsafe {
-        crate::dispatch_all!(t.dtype(), T => {
-            *out.data_ptr_mut::<T>().add(out_i) = *t.data_ptr::<T>().offset(src_off);
-        })
-    })?;
+    crate::dispatch_all!(t.dtype(), T => {
+        let (dst, src) = (out.data_ptr_mut::<T>(), t.data_ptr::<T>());
+        if plan.after_is_dense() {
+            // Whole rows at a time: each (before, block) pair reads one dense run.
+            let run = plan.after.len();
+            let mut o = 0usize;
+            for &b in &plan.before {
+                for &k in &plan.block {
+                    unsafe { std::ptr::copy_nonoverlapping(src.offset(b + k), dst.add(o), run) };
+                    o += run;
+                }
+            }
+        } else {
+            plan.for_each(|o, off| unsafe { *dst.add(o) = *src.offset(off) });
+        }
+    });
     if needs_grad(&[t]) {
         let sizes = t.dims();
         let adv: Vec<(usize, Tensor)> = adv.to_vec();
@@ -229,16 +240,28 @@ pub(crate) fn fresh_copy(x: &Tensor) -> Tensor {
     out
 }
 
-/// Geometry of an advanced index.
+/// Geometry of an advanced index: the output is (dims before the index block, the block,
+/// dims after it); each part's element offsets are listed once, so the walk over the output
+/// is three plain nested loops.
 struct AdvPlan {
     out_sizes: Vec<usize>,
-    /// Index tensors broadcast to `idx_shape`, contiguous i64.
-    idx: Vec<(usize, Vec<i64>)>,
-    idx_shape: Vec<usize>,
-    /// Where the index block sits in the output.
-    block_at: usize,
-    /// Remaining (sliced) dims of the source, in order, with their sizes and strides.
-    rest: Vec<(usize, usize, isize)>,
+    /// Source offset of each position of the (broadcast) index block.
+    block: Vec<isize>,
+    /// Source offsets of the sliced dims before and after the block, row-major.
+    before: Vec<isize>,
+    after: Vec<isize>,
+}
+
+/// Row-major offsets of all positions of `dims` (size, stride pairs).
+fn offsets_of(dims: &[(usize, isize)]) -> Vec<isize> {
+    let mut offs = vec![0isize];
+    for &(size, stride) in dims {
+        offs = offs
+            .iter()
+            .flat_map(|&o| (0..size).map(move |k| o + k as isize * stride))
+            .collect();
+    }
+    offs
 }
 
 impl AdvPlan {
@@ -254,21 +277,20 @@ impl AdvPlan {
                     .join(", ")
             ))
         })?;
-        let mut idx = Vec::new();
+        let nblock: usize = idx_shape.iter().product();
+        let mut block = vec![0isize; nblock];
         for (d, i) in adv {
             let size = t.sizes()[*d] as i64;
+            let stride = t.strides()[*d];
             let b = super::copy::clone_contiguous(&broadcast_to(i, &idx_shape)?);
-            let v = b.to_vec::<i64>();
-            let mut w = Vec::with_capacity(v.len());
-            for &k in &v {
+            for (slot, &k) in block.iter_mut().zip(b.to_vec::<i64>().iter()) {
                 if k < -size || k >= size {
                     return Err(Error::index(format!(
                         "index {k} is out of bounds for dimension {d} with size {size}"
                     )));
                 }
-                w.push(if k < 0 { k + size } else { k });
+                *slot += (if k < 0 { k + size } else { k }) as isize * stride;
             }
-            idx.push((*d, w));
         }
         let dims: Vec<usize> = adv.iter().map(|(d, _)| *d).collect();
         let adjacent = dims.windows(2).all(|w| w[1] == w[0] + 1);
@@ -276,6 +298,7 @@ impl AdvPlan {
             .filter(|d| !dims.contains(d))
             .map(|d| (d, t.sizes()[d], t.strides()[d]))
             .collect();
+        // Separated index tensors put the block first (numpy's rule, which PyTorch follows).
         let block_at = if adjacent {
             rest.iter().filter(|r| r.0 < dims[0]).count()
         } else {
@@ -285,47 +308,36 @@ impl AdvPlan {
         for (k, &s) in idx_shape.iter().enumerate() {
             out_sizes.insert(block_at + k, s);
         }
+        let part = |r: &[(usize, usize, isize)]| {
+            offsets_of(&r.iter().map(|x| (x.1, x.2)).collect::<Vec<_>>())
+        };
         Ok(AdvPlan {
             out_sizes,
-            idx,
-            idx_shape: idx_shape.to_vec(),
-            block_at,
-            rest,
+            block,
+            before: part(&rest[..block_at]),
+            after: part(&rest[block_at..]),
         })
     }
 
-    /// Calls `f(output_linear_index, source_offset_in_elements)` for every output element.
-    fn for_each(&self, t: &Tensor, mut f: impl FnMut(usize, isize)) -> Result<()> {
-        let nb = self.idx_shape.len();
-        let n: usize = self.out_sizes.iter().product();
-        let mut coord = vec![0usize; self.out_sizes.len()];
-        for o in 0..n {
-            // Split the output coordinate into rest dims and the index block position.
-            let mut off = 0isize;
-            let mut flat_idx = 0usize;
-            let mut r = 0;
-            for (p, &c) in coord.iter().enumerate() {
-                if p >= self.block_at && p < self.block_at + nb {
-                    flat_idx = flat_idx * self.idx_shape[p - self.block_at] + c;
-                } else {
-                    off += c as isize * self.rest[r].2;
-                    r += 1;
+    /// Whether the dims after the block are one dense run (offsets 0, 1, 2, ...).
+    fn after_is_dense(&self) -> bool {
+        self.after.len() > 1 && self.after.iter().enumerate().all(|(i, &a)| a == i as isize)
+    }
+
+    /// Calls `f(output_linear_index, source_offset_in_elements)` for every output element,
+    /// in output order.
+    #[inline]
+    fn for_each(&self, mut f: impl FnMut(usize, isize)) {
+        let mut o = 0usize;
+        for &b in &self.before {
+            for &k in &self.block {
+                let base = b + k;
+                for &a in &self.after {
+                    f(o, base + a);
+                    o += 1;
                 }
-            }
-            for (d, v) in &self.idx {
-                off += v[flat_idx] as isize * t.strides()[*d];
-            }
-            f(o, off);
-            // Next coordinate.
-            for p in (0..coord.len()).rev() {
-                coord[p] += 1;
-                if coord[p] < self.out_sizes[p] {
-                    break;
-                }
-                coord[p] = 0;
             }
         }
-        Ok(())
     }
 }
 
@@ -338,6 +350,7 @@ fn index_put_adv(
     accumulate: bool,
 ) -> Result<Tensor> {
     let plan = AdvPlan::new(t, adv)?;
+    let values = &strip_leading_ones(values, plan.out_sizes.len());
     let v = cast(&broadcast_to(values, &plan.out_sizes).map_err(|_| {
         Error::runtime(format!(
             "shape mismatch: value tensor of shape {} cannot be broadcast to indexing result of shape {}",
@@ -349,11 +362,12 @@ fn index_put_adv(
     crate::dispatch_all!(t.dtype(), T => {
         use crate::cpu::math::Arith;
         let src = vc.data_ptr::<T>();
-        plan.for_each(t, |o, off| unsafe {
-            let p = t.data_ptr_mut::<T>().offset(off);
+        let dst = t.data_ptr_mut::<T>();
+        plan.for_each(|o, off| unsafe {
+            let p = dst.offset(off);
             let val = *src.add(o);
             *p = if accumulate { (*p).add(val) } else { val };
-        })?;
+        });
     });
     Ok(t.clone())
 }
@@ -722,13 +736,13 @@ fn for_each_indexed(
         t.sizes()[d] as i64
     };
     let mut coord = vec![0usize; nd];
+    // Unlike `x[idx]`, gather/scatter take no negative indices.
     for (i, &k) in iv.iter().enumerate() {
-        if k < -size_d || k >= size_d {
+        if k < 0 || k >= size_d {
             return Err(Error::runtime(format!(
                 "index {k} is out of bounds for dimension {d} with size {size_d}"
             )));
         }
-        let k = if k < 0 { k + size_d } else { k };
         let mut off = 0isize;
         for (p, &c) in coord.iter().enumerate() {
             let pos = if p == d { k as usize } else { c };
@@ -995,11 +1009,19 @@ fn check_index_source(x: &Tensor, d: usize, n: usize, source: &Tensor, op: &str)
     let same =
         xs.ndim() == ss.ndim() && (0..xs.ndim()).all(|k| k == d || xs.sizes()[k] == ss.sizes()[k]);
     if !same {
-        return Err(Error::runtime(format!(
-            "{op}(): Source/destination tensor must have same slice shapes. Destination slice shape: {} at dimension {d} and source slice shape: {} at dimension 0.",
-            fmt_slice(&xs, d),
-            fmt_slice(&ss, d.min(ss.ndim().saturating_sub(1)))
-        )));
+        return Err(Error::runtime(if op == "index_add_" {
+            format!(
+                "source tensor shape must match self tensor shape, excluding the specified dimension. Got self.shape = {} source.shape = {}",
+                crate::shape::fmt_sizes(x.sizes()),
+                crate::shape::fmt_sizes(source.sizes())
+            )
+        } else {
+            format!(
+                "index_copy_(): Source/destination tensor must have same slice shapes. Destination slice shape: {} at dimension {d} and source slice shape: {} at dimension 0.",
+                fmt_slice(&xs, d),
+                fmt_slice(&ss, d.min(ss.ndim().saturating_sub(1)))
+            )
+        }));
     }
     Ok(())
 }
@@ -1417,6 +1439,7 @@ fn for_each_offset(t: &Tensor, mut f: impl FnMut(usize, isize)) {
 fn flat_offsets(t: &Tensor, index: &Tensor) -> Result<Vec<isize>> {
     let n = t.numel() as i64;
     let iv = super::copy::clone_contiguous(index).to_vec::<i64>();
+    let contiguous = t.is_contiguous();
     iv.iter()
         .map(|&k| {
             if k < -n || k >= n {
@@ -1425,6 +1448,9 @@ fn flat_offsets(t: &Tensor, index: &Tensor) -> Result<Vec<isize>> {
                 )));
             }
             let mut rem = if k < 0 { k + n } else { k } as usize;
+            if contiguous {
+                return Ok(rem as isize);
+            }
             let mut off = 0isize;
             for d in (0..t.ndim()).rev() {
                 let s = t.sizes()[d];
@@ -1622,6 +1648,11 @@ pub fn scatter_reduce(
     if src.dtype() != x.dtype() {
         return Err(Error::runtime(
             "scatter(): Expected self.dtype to be equal to src.dtype",
+        ));
+    }
+    if r == Reduction::Mean && x.dtype() == DType::Bool {
+        return Err(Error::not_implemented(
+            "\"scatter_gather_tensor_cpu_reduce_mean\" not implemented for 'Bool'",
         ));
     }
     check_gather_shapes(x, d, index, "scatter")?;

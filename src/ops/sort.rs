@@ -980,10 +980,11 @@ fn unique_dim(x: &Tensor, dim: i64, sorted: bool) -> Result<Unique> {
 
 // --- searchsorted, bucketize ------------------------------------------------------------
 
-/// First position whose boundary is not below `v` (`right`: above `v`), with PyTorch's
-/// treatment of NaN: a NaN boundary counts as above everything, a NaN value as above every
-/// boundary.
+/// First position whose boundary is not below `v` (`right`: above `v`). The negated
+/// comparisons are PyTorch's NaN rule: a comparison with NaN is false, so the search moves
+/// past NaN boundaries and a NaN value lands after every boundary.
 #[inline]
+#[allow(clippy::neg_cmp_op_on_partial_ord)]
 fn bound<T: PartialOrd + Copy>(row: impl Fn(usize) -> T, len: usize, v: T, right: bool) -> usize {
     let (mut lo, mut hi) = (0usize, len);
     while lo < hi {
