@@ -6,10 +6,9 @@ bad inputs, and finite-difference gradient checks."""
 import math
 from collections import Counter
 
+import embertorch as torch
 import numpy as np
 import pytest
-
-import embertorch as torch
 
 DTYPES = [
     torch.bool,
@@ -134,7 +133,7 @@ def test_sort_matches_numpy_in_every_layout(dtype, descending):
             assert r.values.dtype == dtype and r.indices.dtype == torch.int64, label
             np.testing.assert_array_equal(r.indices.numpy(), order, err_msg=label)
             same(to_np(r.values), np.take_along_axis(arr, order, dim))
-            v2, i2 = t.sort(dim, descending, stable=True)
+            _, i2 = t.sort(dim, descending, stable=True)
             np.testing.assert_array_equal(i2.numpy(), order)
             np.testing.assert_array_equal(t.argsort(dim, descending).numpy(), order)
 
@@ -167,7 +166,7 @@ def test_sort_large_lanes_parallel():
     a = rng.standard_normal((64, 3000)).astype(np.float32)
     t = torch.tensor(a)
     for dim in (0, 1):
-        v, i = t.sort(dim)
+        _, i = t.sort(dim)
         np.testing.assert_array_equal(i.numpy(), np.argsort(a, axis=dim, kind="stable"))
     b = rng.integers(-(2**40), 2**40, 70000)
     np.testing.assert_array_equal(torch.tensor(b).argsort().numpy(), np.argsort(b, kind="stable"))
@@ -294,9 +293,7 @@ def test_median_matches_numpy(dtype, ignore_nan):
             got = np.take_along_axis(arr, np.expand_dims(i.numpy(), dim), dim).squeeze(dim)
             if dtype in FLOATS:
                 lanes = np.moveaxis(arr, dim, -1)
-                first_nan = [
-                    int(np.argmax(np.isnan(lane))) for lane in lanes.reshape(-1, lanes.shape[-1])
-                ]
+                first_nan = [int(np.argmax(np.isnan(lane))) for lane in lanes.reshape(-1, lanes.shape[-1])]
                 for j, (g, w) in enumerate(zip(got.reshape(-1), want.reshape(-1))):
                     if np.isnan(w):
                         assert i.numpy().reshape(-1)[j] == first_nan[j]
@@ -576,7 +573,11 @@ def test_searchsorted_options():
     assert torch.searchsorted(ss, 3.0).item() == 1 and torch.searchsorted(ss, 3.0).shape == ()
     r = torch.searchsorted(ss, torch.tensor([3.0]), out_int32=True)
     assert r.dtype == torch.int32 and r.tolist() == [1]
-    assert torch.searchsorted(torch.tensor([1.0, 2.0, NAN]), torch.tensor([NAN, 2.5, 1.0])).tolist() == [3, 3, 0]
+    assert torch.searchsorted(torch.tensor([1.0, 2.0, NAN]), torch.tensor([NAN, 2.5, 1.0])).tolist() == [
+        3,
+        3,
+        0,
+    ]
     assert torch.searchsorted(torch.tensor([1, 3]), torch.tensor([2.5])).tolist() == [1]
     assert torch.searchsorted(torch.tensor([1, 3]), 2.5).item() == 1
     r = torch.searchsorted(torch.tensor([5, 1, 3]), torch.tensor([2, 4, 6]), sorter=torch.tensor([1, 2, 0]))
@@ -610,7 +611,12 @@ def test_bincount_matches_numpy(dtype):
     np.testing.assert_array_equal(torch.bincount(t).numpy(), np.bincount(a))
     np.testing.assert_array_equal(t.bincount(minlength=12).numpy(), np.bincount(a, minlength=12))
     w = rng.standard_normal(20)
-    for wdt, outdt in [(torch.float32, torch.float32), (torch.float64, torch.float64), (torch.int64, torch.float64), (torch.float16, torch.float64)]:
+    for wdt, outdt in [
+        (torch.float32, torch.float32),
+        (torch.float64, torch.float64),
+        (torch.int64, torch.float64),
+        (torch.float16, torch.float64),
+    ]:
         r = torch.bincount(t, weights=torch.tensor(w).to(wdt))
         assert r.dtype == outdt
         want = np.bincount(a, weights=torch.tensor(w).to(wdt).double().numpy())
@@ -655,7 +661,16 @@ def test_histc_rules():
     assert torch.histc(torch.tensor([]), bins=3).tolist() == [0.0, 0.0, 0.0]
     assert torch.histc(torch.tensor([1.0, NAN, 3.0]), bins=2, min=0, max=4).tolist() == [1.0, 1.0]
     assert torch.histc(torch.tensor([0.1, 0.2, 0.3, 0.7, 0.9, 1.0]), bins=10, min=0, max=1).tolist() == [
-        0.0, 1.0, 1.0, 1.0, 0.0, 0.0, 0.0, 1.0, 0.0, 2.0
+        0.0,
+        1.0,
+        1.0,
+        1.0,
+        0.0,
+        0.0,
+        0.0,
+        1.0,
+        0.0,
+        2.0,
     ]
     with pytest.raises(NotImplementedError):
         torch.histc(torch.tensor([1, 2]))

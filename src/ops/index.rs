@@ -388,6 +388,7 @@ pub fn index_put(x: &Tensor, items: &[IndexItem], value: &Tensor) -> Result<Tens
     if grad {
         // PyTorch names the leaf in the message as it sees it: a view for basic indexing.
         autograd::check_inplace(if advanced.is_empty() { &view } else { x })?;
+        check_not_a_view(x)?;
     }
     write_items(&view, &advanced, value, false)?;
     x.storage().bump_version();
@@ -542,6 +543,7 @@ pub fn index_put_tensors(
     if grad {
         super::check_writable(x)?;
         autograd::check_inplace(x)?;
+        check_not_a_view(x)?;
         let r = index_put_items(&super::copy::clone(x), &items, values, accumulate)?;
         return adopt_result(x, &r);
     }
@@ -550,6 +552,17 @@ pub fn index_put_tensors(
     write_items(&view, &adv, values, accumulate)?;
     x.storage().bump_version();
     Ok(x.clone())
+}
+
+/// Writes with autograd into a view would leave the viewed tensor's history unaware of
+/// them (its gradient would silently be wrong), so they are refused.
+fn check_not_a_view(x: &Tensor) -> Result<()> {
+    if x.base().is_some() {
+        return Err(Error::not_implemented(
+            "an in-place indexing write with autograd into a view is not supported yet (the viewed tensor's history would miss it); write into the base tensor, or clone() the view first",
+        ));
+    }
+    Ok(())
 }
 
 /// Finish an in-place op computed out of place for autograd: `r`'s values go into `x`,
@@ -1093,6 +1106,7 @@ fn in_or_out_of_place(
     if inplace {
         super::copy::begin_inplace(x, grad)?;
         if grad {
+            check_not_a_view(x)?;
             let r = out_of_place(&super::copy::clone(x))?;
             return adopt_result(x, &r);
         }
