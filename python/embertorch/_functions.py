@@ -12,7 +12,7 @@ _METHODS = """
 abs absolute neg negative positive sign sgn exp exp2 expm1 log log2 log10 log1p sqrt rsqrt
 square reciprocal sin cos tan asin acos atan arcsin arccos arctan sinh cosh tanh asinh acosh
 atanh arcsinh arccosh arctanh sigmoid relu erf erfc floor ceil trunc fix frac isnan isinf
-isfinite isposinf isneginf logical_not bitwise_not
+isfinite isposinf isneginf logical_not bitwise_not erfinv
 add sub subtract mul multiply div divide true_divide floor_divide remainder fmod atan2
 arctan2 maximum minimum fmax fmin hypot copysign eq ne not_equal lt less le less_equal gt
 greater ge greater_equal logical_and logical_or logical_xor bitwise_and bitwise_or
@@ -25,6 +25,9 @@ matmul mm bmm mv dot
 reshape flatten unflatten t transpose swapaxes swapdims permute movedim moveaxis narrow select
 unsqueeze squeeze unbind chunk split as_strided diagonal flip
 gather scatter scatter_add index_select masked_fill
+sort argsort msort topk kthvalue median nanmedian mode quantile nanquantile unique
+unique_consecutive bincount histc argwhere index_add index_copy index_fill index_put
+masked_select masked_scatter take take_along_dim put scatter_reduce
 clone detach numel
 """.split()
 
@@ -32,7 +35,7 @@ clone detach numel
 _INPLACE = """
 abs_ neg_ sign_ exp_ exp2_ expm1_ log_ log2_ log10_ log1p_ sqrt_ rsqrt_ square_ reciprocal_
 sin_ cos_ tan_ asin_ acos_ atan_ sinh_ cosh_ tanh_ asinh_ acosh_ atanh_ sigmoid_ relu_ erf_
-erfc_ floor_ ceil_ trunc_ fix_ frac_ logical_not_ clamp_ clip_ nan_to_num_ round_
+erfc_ erfinv_ floor_ ceil_ trunc_ fix_ frac_ logical_not_ clamp_ clip_ nan_to_num_ round_ index_put_
 """.split()
 
 __all__ = list(_METHODS) + list(_INPLACE) + [
@@ -51,6 +54,8 @@ __all__ = list(_METHODS) + list(_INPLACE) + [
     "is_nonzero",
     "permute",
     "float_power",
+    "searchsorted",
+    "bucketize",
 ]
 
 _g = globals()
@@ -66,6 +71,8 @@ nonzero = Tensor.nonzero
 cat = _C.cat
 concat = _C.cat
 concatenate = _C.cat
+searchsorted = _C.searchsorted
+bucketize = _C.bucketize
 
 
 def permute(input, dims):

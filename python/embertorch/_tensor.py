@@ -137,6 +137,11 @@ class return_types:
     min = _min_result
 
 
+# values/indices results of the sorting ops (built by the extension from these classes).
+for _name in ("sort", "topk", "kthvalue", "median", "nanmedian", "mode"):
+    setattr(return_types, _name, collections.namedtuple(_name, ["values", "indices"]))
+
+
 def _max(self, dim=None, keepdim=False):
     r = self._max(dim, keepdim)
     return _max_result(*r) if isinstance(r, tuple) else r

@@ -11,6 +11,7 @@ pub mod pointwise;
 pub mod random;
 pub mod reduce;
 pub mod shape;
+pub mod sort;
 pub mod unary;
 
 use crate::dtype::DType;

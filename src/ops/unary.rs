@@ -211,6 +211,42 @@ fn erfc_f<F: Float>(x: F) -> F {
     F::from(libm::erfc(x.to_f64().unwrap_or(f64::NAN))).unwrap()
 }
 
+/// Inverse error function: a rational first guess refined by Newton steps on erf.
+fn erfinv_f<F: Float>(y: F) -> F {
+    let y = y.to_f64().unwrap_or(f64::NAN);
+    let r = if y <= -1.0 {
+        if y == -1.0 { f64::NEG_INFINITY } else { f64::NAN }
+    } else if y >= 1.0 {
+        if y == 1.0 { f64::INFINITY } else { f64::NAN }
+    } else if y.is_nan() {
+        f64::NAN
+    } else {
+        // Giles' single-precision approximation as the starting point.
+        let w = -((1.0 - y) * (1.0 + y)).ln();
+        let mut x = if w < 5.0 {
+            let w = w - 2.5;
+            let mut p = 2.810_226_36e-08;
+            for c in [3.432_739_39e-07, -3.523_387_7e-06, -4.391_506_54e-06, 0.000_218_580_87, -0.001_253_725_03, -0.004_177_681_64, 0.246_640_727, 1.501_409_41] {
+                p = c + p * w;
+            }
+            p * y
+        } else {
+            let w = w.sqrt() - 3.0;
+            let mut p = -0.000_200_214_257;
+            for c in [0.000_100_950_558, 0.001_349_343_22, -0.003_673_428_44, 0.005_739_507_73, -0.007_622_461_3, 0.009_438_870_47, 1.001_674_06, 2.832_976_82] {
+                p = c + p * w;
+            }
+            p * y
+        };
+        for _ in 0..3 {
+            let err = libm::erf(x) - y;
+            x -= err / (std::f64::consts::FRAC_2_SQRT_PI * (-x * x).exp());
+        }
+        x
+    };
+    F::from(r).unwrap()
+}
+
 /// Round half to even, as torch.round does.
 fn round_even<F: Float>(x: F) -> F {
     let r = x.round();
@@ -379,6 +415,11 @@ float_op!(ERF, "erf", "ErfBackward0", erf_f,
 float_op!(ERFC, "erfc", "ErfcBackward0", erfc_f,
     |c| mul(&c.g, &bin::mul_scalar(&exp(&neg(&mul(c.x(), c.x())?)?)?, -std::f64::consts::FRAC_2_SQRT_PI)?),
     (true, false));
+
+float_op!(ERFINV, "erfinv", "ErfinvBackward0", erfinv_f,
+    // sqrt(pi)/2 exp(erfinv(x)^2)
+    |c| mul(&c.g, &bin::mul_scalar(&exp(&mul(c.out(), c.out())?)?, std::f64::consts::PI.sqrt() / 2.0)?),
+    (false, true));
 
 pub static SQUARE: UnaryOp = UnaryOp {
     name: "square",

@@ -10,6 +10,7 @@ mod functions;
 mod numpy;
 mod ops;
 mod optim;
+mod sorting;
 mod tensor;
 
 use pyo3::prelude::*;
@@ -112,6 +113,8 @@ fn embertorch_c(m: &Bound<'_, PyModule>) -> PyResult<()> {
         wrap_pyfunction!(f::seed, m)?,
         wrap_pyfunction!(f::initial_seed, m)?,
         wrap_pyfunction!(f::is_tensor, m)?,
+        wrap_pyfunction!(sorting::searchsorted, m)?,
+        wrap_pyfunction!(sorting::bucketize, m)?,
     ] {
         m.add_function(func)?;
     }

@@ -1,7 +1,7 @@
 //! Tensor methods for the operators: each converts its arguments and calls one op in
 //! `crate::ops`. Module-level functions reuse these methods (`embertorch.exp = Tensor.exp`).
 
-use super::args::{index_items, int_list, opt_dims, operand, operand_any, require_scalar, scalar};
+use super::args::{index_items, int_list, opt_dims, operand, operand_any, require_scalar};
 use super::dtype::extract_opt_dtype;
 use super::errors::type_error;
 use super::tensor::{update, PyTensor};
@@ -112,6 +112,7 @@ unary_methods! {
     relu, relu_ => un::RELU;
     erf, erf_ => un::ERF;
     erfc, erfc_ => un::ERFC;
+    erfinv, erfinv_ => un::ERFINV;
     floor, floor_ => un::FLOOR;
     ceil, ceil_ => un::CEIL;
     trunc, trunc_ => un::TRUNC;
@@ -374,19 +375,6 @@ impl PyTensor {
         }
         let items = index_items(key)?;
         Ok(PyTensor::new(index::index(&self.t, &items)?))
-    }
-    fn __setitem__(&self, key: &Bound<'_, PyAny>, value: &Bound<'_, PyAny>) -> PyResult<()> {
-        let items = index_items(key)?;
-        if let Some(s) = scalar(value) {
-            index::index_fill(&self.t, &items, s)?;
-            return Ok(());
-        }
-        let v = match value.cast::<PyTensor>() {
-            Ok(v) => v.borrow().t.clone(),
-            Err(_) => super::args::data_to_tensor(value, Some(self.t.dtype()))?,
-        };
-        index::index_put(&self.t, &items, &v)?;
-        Ok(())
     }
     fn gather(&self, dim: i64, index: PyRef<'_, PyTensor>) -> PyResult<PyTensor> {
         Ok(PyTensor::new(index::gather(&self.t, dim, &index.t)?))
