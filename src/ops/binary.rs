@@ -83,7 +83,7 @@ fn dtypes(op: &BinaryOp, a: &Tensor, b: &Tensor) -> (DType, DType) {
 }
 
 fn unsupported(op: &BinaryOp, dt: DType) -> Error {
-    Error::runtime(format!(
+    Error::not_implemented(format!(
         "\"{}_cpu\" not implemented for '{}'",
         op.name,
         super::capitalized(dt)
