@@ -112,6 +112,12 @@ fn legacy_new(args: &Bound<'_, PyTuple>, kwargs: Option<&Bound<'_, PyDict>>) -> 
         return Ok(Tensor::zeros(&sizes, dt));
     }
     if args.len() == 1 {
+        if args::scalar(&first).is_some() {
+            return Err(type_error(format!(
+                "new(): data must be a sequence (got {})",
+                first.get_type().name()?
+            )));
+        }
         return data_to_tensor(&first, Some(dt));
     }
     Err(type_error("new(): invalid data type"))
@@ -375,8 +381,13 @@ impl PyTensor {
         one_element(&self.t)?;
         let v = self.t.item()?;
         if let Scalar::Float(f) = v {
-            if !f.is_finite() {
+            if f.is_nan() {
                 return Err(PyValueError::new_err("cannot convert float NaN to integer"));
+            }
+            if f.is_infinite() {
+                return Err(pyo3::exceptions::PyOverflowError::new_err(
+                    "cannot convert float infinity to integer",
+                ));
             }
         }
         Ok(v.to_i64())
@@ -392,8 +403,12 @@ impl PyTensor {
     fn __bool__(&self) -> PyResult<bool> {
         if self.t.numel() != 1 {
             return Err(PyRuntimeError::new_err(format!(
-                "Boolean value of Tensor with {} values is ambiguous",
-                if self.t.numel() == 0 { "no" } else { "more than one" }
+                "Boolean value of Tensor with {} is ambiguous",
+                if self.t.numel() == 0 {
+                    "no values"
+                } else {
+                    "more than one value"
+                }
             )));
         }
         Ok(self.t.item()?.to_f64() != 0.0)
