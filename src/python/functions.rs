@@ -131,24 +131,29 @@ pub fn tensor(
 
 #[pyfunction]
 #[pyo3(signature = (data, dtype=None, device=None))]
-pub fn as_tensor(data: &Bound<'_, PyAny>, dtype: Option<&Bound<'_, PyAny>>, device: Option<&Bound<'_, PyAny>>) -> PyResult<PyTensor> {
+pub fn as_tensor(data: &Bound<'_, PyAny>, dtype: Option<&Bound<'_, PyAny>>, device: Option<&Bound<'_, PyAny>>) -> PyResult<Py<PyAny>> {
     let dt = extract_opt_dtype(dtype)?;
     if let Some(d) = device {
         if !d.is_none() {
             require_cpu(extract_device(d)?)?;
         }
     }
-    if let Ok(t) = data.cast::<PyTensor>() {
-        let t = t.borrow().t.clone();
-        return Ok(PyTensor::new(match dt {
-            Some(d) => ops::copy::to_dtype(&t, d)?,
-            None => t,
-        }));
+    if let Ok(pt) = data.cast::<PyTensor>() {
+        let t = pt.borrow().t.clone();
+        return match dt {
+            Some(d) if d != t.dtype() => new_object(data.py(), ops::copy::to_dtype(&t, d)?),
+            // The tensor itself, as PyTorch returns it.
+            _ => Ok(pt.clone().into_any().unbind()),
+        };
     }
     if super::numpy::is_ndarray(data) {
-        return Ok(PyTensor::new(super::numpy::array_to_tensor(data, dt, false)?));
+        return new_object(data.py(), super::numpy::array_to_tensor(data, dt, false)?);
     }
-    Ok(PyTensor::new(data_to_tensor(data, dt)?))
+    new_object(data.py(), data_to_tensor(data, dt)?)
+}
+
+fn new_object(py: Python<'_>, t: Tensor) -> PyResult<Py<PyAny>> {
+    Ok(Bound::new(py, PyTensor::new(t))?.into_any().unbind())
 }
 
 #[pyfunction]
