@@ -627,6 +627,11 @@ impl PyTensor {
     }
     #[pyo3(signature = (*dims))]
     fn permute(&self, dims: &Bound<'_, PyTuple>) -> PyResult<PyTensor> {
+        if dims.is_empty() {
+            return Err(type_error(
+                "permute() missing 1 required positional argument: \"dims\"",
+            ));
+        }
         Ok(PyTensor::new(shape::permute(&self.t, &super::args::sizes_from_args(dims)?)?))
     }
     fn movedim(&self, source: &Bound<'_, PyAny>, destination: &Bound<'_, PyAny>) -> PyResult<PyTensor> {
