@@ -319,6 +319,11 @@ pub fn as_strided(x: &Tensor, sizes: &[i64], strides: &[i64], offset: Option<i64
                 + &format!("{:?}", strides),
         ));
     }
+    if let Some(o) = offset.filter(|&o| o < 0) {
+        return Err(Error::runtime(format!(
+            "Tensor: invalid storage offset {o}"
+        )));
+    }
     let layout = Layout {
         sizes: sizes.iter().map(|&s| s as usize).collect(),
         strides: strides.iter().map(|&s| s as isize).collect(),
