@@ -608,7 +608,11 @@ pub fn index_select(x: &Tensor, dim: i64, index: &Tensor) -> Result<Tensor> {
     let mut items: Vec<IndexItem> = (0..d).map(|_| IndexItem::Slice(None, None, 1)).collect();
     let idx = if index.ndim() == 0 { super::shape::reshape(index, &[1])? } else { index.clone() };
     items.push(IndexItem::Tensor(idx));
-    self::index(x, &items)
+    // An index out of range is a RuntimeError here, unlike in `x[idx]` (PyTorch's kernels differ).
+    self::index(x, &items).map_err(|e| match e.kind {
+        crate::error::ErrorKind::Index => Error::runtime(e.message),
+        _ => e,
+    })
 }
 
 #[cfg(test)]

@@ -458,7 +458,9 @@ pub fn unbind(x: &Tensor, dim: i64) -> Result<Vec<Tensor>> {
 /// `cat(tensors, dim)`: dtypes promote; 1-d empty tensors are skipped as in PyTorch.
 pub fn cat(tensors: &[Tensor], dim: i64) -> Result<Tensor> {
     if tensors.is_empty() {
-        return Err(Error::runtime("torch.cat(): expected a non-empty list of Tensors"));
+        return Err(Error::value(
+            "torch.cat(): expected a non-empty list of Tensors",
+        ));
     }
     let parts: Vec<&Tensor> = tensors
         .iter()

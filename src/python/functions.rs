@@ -35,6 +35,12 @@ impl PyGenerator {
         })
     }
     fn manual_seed<'py>(slf: PyRef<'py, Self>, seed: &Bound<'py, PyAny>) -> PyResult<PyRef<'py, Self>> {
+        if !seed.is_instance_of::<pyo3::types::PyInt>() {
+            return Err(PyRuntimeError::new_err(format!(
+                "manual_seed expected a long, but got {}",
+                seed.get_type().name()?
+            )));
+        }
         let s = seed_value(seed)?;
         slf.gen.lock().unwrap_or_else(|e| e.into_inner()).manual_seed(s);
         Ok(slf)
@@ -594,7 +600,9 @@ pub fn set_default_dtype(d: &Bound<'_, PyAny>) -> PyResult<()> {
 
 #[pyfunction]
 pub fn manual_seed(seed: &Bound<'_, PyAny>) -> PyResult<PyGenerator> {
-    let s = seed_value(seed)?;
+    // PyTorch converts with int() first: int("a") is a ValueError, int(None) a TypeError.
+    let seed = seed.py().get_type::<pyo3::types::PyInt>().call1((seed,))?;
+    let s = seed_value(&seed)?;
     rnd::default_generator().lock().unwrap_or_else(|e| e.into_inner()).manual_seed(s);
     Ok(default_generator())
 }
