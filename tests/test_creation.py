@@ -338,13 +338,18 @@ def test_like_functions():
         torch.rand_like(torch.ones(2, dtype=torch.int64))
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="*_like ignores the input's strides (PyTorch keeps a "
-    "dense permuted layout with memory_format=torch.preserve_format)",
-)
 def test_like_preserves_dense_layout():
-    assert torch.ones_like(torch.ones(2, 3).t()).stride() == (1, 3)
+    # PyTorch's preserve_format: a dense permuted input keeps its dim order.
+    t = torch.arange(24.0).reshape(2, 3, 4).permute(2, 0, 1)
+    for fn in (torch.zeros_like, torch.ones_like, torch.empty_like):
+        r = fn(t)
+        assert r.shape == t.shape and r.stride() == t.stride()
+    f = torch.full_like(torch.ones(2, 3).t(), 7, dtype=torch.int16)
+    assert f.stride() == (1, 3) and f.dtype is torch.int16 and f.tolist() == [[7, 7]] * 3
+    # Non-dense inputs (slices, expansions) give contiguous results.
+    assert torch.zeros_like(torch.ones(4, 6)[:, ::2]).stride() == (3, 1)
+    assert torch.ones_like(torch.ones(3, 1).expand(3, 4)).stride() == (4, 1)
+    assert torch.zeros_like(torch.ones(2, 3)).stride() == (3, 1)
 
 
 # --- random ---------------------------------------------------------------------------------------

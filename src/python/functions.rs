@@ -228,12 +228,45 @@ fn like_dtype(input: &Tensor, dtype: Option<&Bound<'_, PyAny>>) -> PyResult<DTyp
     Ok(extract_opt_dtype(dtype)?.unwrap_or(input.dtype()))
 }
 
+/// PyTorch's `preserve_format`: when the input is dense but permuted (a transpose), the
+/// new tensor gets the same dim order; otherwise it is contiguous. `make` builds a
+/// contiguous tensor of the sizes it is given.
+fn like_layout(
+    input: &Tensor,
+    make: impl FnOnce(&[usize]) -> crate::Result<Tensor>,
+) -> crate::Result<Tensor> {
+    let (sizes, strides) = (input.sizes(), input.strides());
+    // Dims from outermost to innermost by stride (a stable sort keeps ties in order).
+    let mut order: Vec<usize> = (0..sizes.len()).collect();
+    order.sort_by(|&a, &b| strides[b].cmp(&strides[a]));
+    let permuted: Vec<usize> = order.iter().map(|&d| sizes[d]).collect();
+    let packed = crate::shape::contiguous_strides(&permuted);
+    let dense = packed
+        .iter()
+        .zip(&order)
+        .all(|(&want, &d)| sizes[d] <= 1 || strides[d] == want);
+    if input.is_contiguous() || !dense {
+        return make(sizes);
+    }
+    let t = make(&permuted)?;
+    let mut new_strides = packed.clone();
+    for (&want, &d) in packed.iter().zip(&order) {
+        new_strides[d] = want;
+    }
+    Ok(t.with_layout(crate::layout::Layout {
+        sizes: sizes.iter().copied().collect(),
+        strides: new_strides,
+        offset: 0,
+    }))
+}
+
 #[pyfunction]
 #[pyo3(signature = (input, *, dtype=None, layout=None, device=None, requires_grad=false, memory_format=None))]
 pub fn zeros_like(input: PyRef<'_, PyTensor>, dtype: Option<&Bound<'_, PyAny>>, layout: Option<&Bound<'_, PyAny>>, device: Option<&Bound<'_, PyAny>>, requires_grad: bool, memory_format: Option<&Bound<'_, PyAny>>) -> PyResult<PyTensor> {
     let _ = (layout, memory_format);
     let dt = like_dtype(&input.t, dtype)?;
-    finish_factory(Tensor::zeros(input.t.sizes(), dt), device, requires_grad)
+    let t = like_layout(&input.t, |s| Ok(Tensor::zeros(s, dt)))?;
+    finish_factory(t, device, requires_grad)
 }
 
 #[pyfunction]
@@ -241,7 +274,8 @@ pub fn zeros_like(input: PyRef<'_, PyTensor>, dtype: Option<&Bound<'_, PyAny>>, 
 pub fn ones_like(input: PyRef<'_, PyTensor>, dtype: Option<&Bound<'_, PyAny>>, layout: Option<&Bound<'_, PyAny>>, device: Option<&Bound<'_, PyAny>>, requires_grad: bool, memory_format: Option<&Bound<'_, PyAny>>) -> PyResult<PyTensor> {
     let _ = (layout, memory_format);
     let dt = like_dtype(&input.t, dtype)?;
-    finish_factory(creation::full(input.t.sizes(), Scalar::Int(1), dt)?, device, requires_grad)
+    let t = like_layout(&input.t, |s| creation::full(s, Scalar::Int(1), dt))?;
+    finish_factory(t, device, requires_grad)
 }
 
 #[pyfunction]
@@ -249,7 +283,8 @@ pub fn ones_like(input: PyRef<'_, PyTensor>, dtype: Option<&Bound<'_, PyAny>>, l
 pub fn empty_like(input: PyRef<'_, PyTensor>, dtype: Option<&Bound<'_, PyAny>>, layout: Option<&Bound<'_, PyAny>>, device: Option<&Bound<'_, PyAny>>, requires_grad: bool, memory_format: Option<&Bound<'_, PyAny>>) -> PyResult<PyTensor> {
     let _ = (layout, memory_format);
     let dt = like_dtype(&input.t, dtype)?;
-    finish_factory(Tensor::zeros(input.t.sizes(), dt), device, requires_grad)
+    let t = like_layout(&input.t, |s| Ok(Tensor::zeros(s, dt)))?;
+    finish_factory(t, device, requires_grad)
 }
 
 #[pyfunction]
@@ -259,7 +294,8 @@ pub fn full_like(input: PyRef<'_, PyTensor>, fill_value: &Bound<'_, PyAny>, dtyp
     let _ = (layout, memory_format);
     let dt = like_dtype(&input.t, dtype)?;
     let v = require_scalar(fill_value, "fill_value")?;
-    finish_factory(creation::full(input.t.sizes(), v, dt)?, device, requires_grad)
+    let t = like_layout(&input.t, |s| creation::full(s, v, dt))?;
+    finish_factory(t, device, requires_grad)
 }
 
 #[pyfunction]
