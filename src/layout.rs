@@ -246,6 +246,14 @@ impl Layout {
                 out.strides[i] = 0;
             }
         }
+        if out
+            .sizes
+            .iter()
+            .try_fold(1i64, |acc, &s| acc.checked_mul(s as i64))
+            .is_none()
+        {
+            return Err(Error::runtime("numel: integer multiplication overflow"));
+        }
         Ok(out)
     }
 

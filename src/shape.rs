@@ -117,6 +117,16 @@ pub fn infer_size(shape: &[i64], numel: usize) -> Result<Dims> {
 
 /// Check user-given sizes (no negatives) and convert them.
 pub fn check_sizes(sizes: &[i64]) -> Result<Dims> {
+    // Bytes must stay addressable for the widest dtype (8 bytes), as PyTorch checks.
+    let fits = sizes
+        .iter()
+        .try_fold(8i64, |acc, &s| acc.checked_mul(s.max(0)))
+        .is_some();
+    if !fits {
+        return Err(Error::runtime(format!(
+            "Storage size calculation overflowed with sizes={sizes:?}"
+        )));
+    }
     sizes
         .iter()
         .map(|&s| {

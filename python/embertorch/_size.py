@@ -6,6 +6,18 @@ class Size(tuple):
 
     __slots__ = ()
 
+    def __new__(cls, sizes=()):
+        # Only ints (or objects with __index__, like numpy ints and 0-dim integer
+        # tensors) are sizes, as in PyTorch.
+        items = []
+        for i, s in enumerate(sizes):
+            if isinstance(s, float) or not hasattr(s, "__index__"):
+                raise TypeError(
+                    f"torch.Size() takes an iterable of 'int' (item {i} is '{type(s).__name__}')"
+                )
+            items.append(s.__index__() if hasattr(s, "dim") else s)
+        return tuple.__new__(cls, items)
+
     def __repr__(self):
         return f"torch.Size([{', '.join(str(s) for s in self)}])"
 

@@ -90,8 +90,8 @@ def _type(self, dtype=None, non_blocking=False, **kwargs):
     if isinstance(dtype, str):
         name = dtype.rsplit(".", 1)[-1]
         if dtype.startswith("torch.cuda."):
-            return self.cuda().type(name)
-        if name not in _BY_LEGACY_NAME:
+            return self.cuda().type("torch." + name)
+        if not dtype.startswith("torch.") or name not in _BY_LEGACY_NAME:
             raise ValueError(f"invalid type: '{dtype}'")
         dtype = getattr(_C, _BY_LEGACY_NAME[name])
     elif isinstance(dtype, _LegacyTensorType):

@@ -83,7 +83,7 @@ fn dtypes(op: &BinaryOp, a: &Tensor, b: &Tensor) -> (DType, DType) {
 }
 
 fn unsupported(op: &BinaryOp, dt: DType) -> Error {
-    Error::runtime(format!(
+    Error::not_implemented(format!(
         "\"{}_cpu\" not implemented for '{}'",
         op.name,
         super::capitalized(dt)
@@ -93,6 +93,10 @@ fn unsupported(op: &BinaryOp, dt: DType) -> Error {
 /// Run `op` out of place.
 pub fn binary(op: &'static BinaryOp, a: &Tensor, b: &Tensor) -> Result<Tensor> {
     let sizes = broadcast_shapes(a.sizes(), b.sizes())?;
+    check_bool_sub(op, a, b)?;
+    if let Some(r) = bool_pow_shortcut(op, a, b)? {
+        return Ok(r);
+    }
     let (ct, rt) = dtypes(op, a, b);
     let ac = broadcast_to(&cast(a, ct), &sizes)?;
     let bc = broadcast_to(&cast(b, ct), &sizes)?;
@@ -102,6 +106,42 @@ pub fn binary(op: &'static BinaryOp, a: &Tensor, b: &Tensor) -> Result<Tensor> {
         return Ok(record(op, a, b, out));
     }
     Ok(out)
+}
+
+/// PyTorch refuses `-` when either operand is bool, Python's `True` included.
+fn check_bool_sub(op: &BinaryOp, a: &Tensor, b: &Tensor) -> Result<()> {
+    if !std::ptr::eq(op, &SUB) {
+        return Ok(());
+    }
+    match (a.dtype() == DType::Bool, b.dtype() == DType::Bool) {
+        (true, true) => Err(Error::runtime(
+            "Subtraction, the `-` operator, with two bool tensors is not supported. Use the `^` or `logical_xor()` operator instead.",
+        )),
+        (true, false) | (false, true) => Err(Error::runtime(
+            "Subtraction, the `-` operator, with a bool tensor is not supported. If you are trying to invert a mask, use the `~` or `logical_not()` operator instead.",
+        )),
+        (false, false) => Ok(()),
+    }
+}
+
+/// A bool tensor to the power of a Python bool: PyTorch answers exponents 1 and 0 before
+/// reaching its kernel (which has no bool version), giving a copy or ones.
+fn bool_pow_shortcut(op: &BinaryOp, a: &Tensor, b: &Tensor) -> Result<Option<Tensor>> {
+    if !std::ptr::eq(op, &POW)
+        || a.dtype() != DType::Bool
+        || !b.is_wrapped_number()
+        || b.dtype() != DType::Bool
+    {
+        return Ok(None);
+    }
+    if b.get_flat(0) == Scalar::Bool(true) {
+        return Ok(Some(clone_contiguous(a)));
+    }
+    Ok(Some(super::creation::full(
+        a.sizes(),
+        Scalar::Bool(true),
+        DType::Bool,
+    )?))
 }
 
 fn retag(e: Error, op: &BinaryOp, ct: DType) -> Error {
@@ -158,6 +198,7 @@ pub fn binary_(op: &'static BinaryOp, a: &Tensor, b: &Tensor) -> Result<Tensor> 
             crate::shape::fmt_sizes(&sizes)
         )));
     }
+    check_bool_sub(op, a, b)?;
     let (ct, rt) = dtypes(op, a, b);
     check_inplace_dtype(rt, a.dtype())?;
     let grad = needs_grad(&[a, b]) && op.backward.is_some() && a.dtype().is_float();

@@ -50,7 +50,7 @@ pub fn arange(start: Scalar, end: Scalar, step: Scalar, dtype: Option<DType>) ->
     }
     if (st > 0.0 && e < s) || (st < 0.0 && e > s) {
         return Err(Error::runtime(
-            "upper bound and larger bound inconsistent with step sign",
+            "upper bound and lower bound inconsistent with step sign",
         ));
     }
     let n = if all_int {
@@ -83,7 +83,8 @@ pub fn linspace(start: f64, end: f64, steps: i64, dtype: DType) -> Result<Tensor
     let n = steps as usize;
     let t = Tensor::empty(&[n], dtype);
     let step = if n > 1 { (end - start) / (n - 1) as f64 } else { 0.0 };
-    let half = n / 2;
+    // One step gives `start`, as PyTorch does (the upper half counts back from `end`).
+    let half = if n == 1 { 1 } else { n / 2 };
     crate::dispatch_all!(dtype, T => {
         let p = t.data_ptr_mut::<T>();
         for i in 0..n {

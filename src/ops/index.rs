@@ -932,7 +932,11 @@ pub fn index_select(x: &Tensor, dim: i64, index: &Tensor) -> Result<Tensor> {
         index.clone()
     };
     items.push(IndexItem::Tensor(idx));
-    self::index(x, &items)
+    // An index out of range is a RuntimeError here, unlike in `x[idx]` (PyTorch's kernels differ).
+    self::index(x, &items).map_err(|e| match e.kind {
+        crate::error::ErrorKind::Index => Error::runtime(e.message),
+        _ => e,
+    })
 }
 
 // --- index_add / index_copy / index_fill along a dim ------------------------------------

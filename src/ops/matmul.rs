@@ -16,7 +16,7 @@ fn check_dtypes(a: &Tensor, b: &Tensor) -> Result<()> {
         )));
     }
     if a.dtype() == DType::Bool {
-        return Err(Error::runtime(
+        return Err(Error::not_implemented(
             "\"addmm_impl_cpu_\" not implemented for 'Bool'",
         ));
     }

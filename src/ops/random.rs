@@ -37,7 +37,7 @@ fn rand_dtype(d: DType) -> RandDtype {
 
 fn float_only(t: &Tensor, kernel: &str) -> Result<()> {
     if !t.dtype().is_float() {
-        return Err(Error::runtime(format!(
+        return Err(Error::not_implemented(format!(
             "\"{kernel}\" not implemented for '{}'",
             super::capitalized(t.dtype())
         )));

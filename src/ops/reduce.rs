@@ -745,7 +745,7 @@ pub fn softmax(x: &Tensor, dim: i64, log: bool, dtype: Option<DType>) -> Result<
         None => x.clone(),
     };
     if !x.dtype().is_float() {
-        return Err(Error::runtime(format!(
+        return Err(Error::not_implemented(format!(
             "\"{}_lastdim_kernel_impl\" not implemented for '{}'",
             if log { "log_softmax" } else { "softmax" },
             super::capitalized(x.dtype())

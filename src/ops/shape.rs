@@ -117,6 +117,8 @@ pub fn reshape(x: &Tensor, shape: &[i64]) -> Result<Tensor> {
 
 pub fn flatten(x: &Tensor, start: i64, end: i64) -> Result<Tensor> {
     if x.ndim() == 0 {
+        wrap_dim(start, 0)?;
+        wrap_dim(end, 0)?;
         return reshape(x, &[1]);
     }
     let s = wrap_dim(start, x.ndim())?;
@@ -136,6 +138,11 @@ pub fn flatten(x: &Tensor, start: i64, end: i64) -> Result<Tensor> {
 }
 
 pub fn unflatten(x: &Tensor, dim: i64, sizes: &[i64]) -> Result<Tensor> {
+    if x.ndim() == 0 {
+        return Err(Error::runtime(
+            "unflatten: Dimension specified as 0 but tensor has no dimensions",
+        ));
+    }
     let d = wrap_dim(dim, x.ndim())?;
     let inner = infer_size(sizes, x.sizes()[d]).map_err(|_| {
         Error::runtime(format!(
@@ -207,6 +214,9 @@ pub fn movedim(x: &Tensor, src: &[i64], dst: &[i64]) -> Result<Tensor> {
     }
     let s = wrap_dims(src, n)?;
     let d = wrap_dims(dst, n)?;
+    if n == 0 {
+        return permute(x, &[]);
+    }
     let mut order: Vec<Option<usize>> = vec![None; n];
     for (&si, &di) in s.iter().zip(d.iter()) {
         order[di] = Some(si);
@@ -309,6 +319,11 @@ pub fn as_strided(x: &Tensor, sizes: &[i64], strides: &[i64], offset: Option<i64
                 + &format!("{:?}", strides),
         ));
     }
+    if let Some(o) = offset.filter(|&o| o < 0) {
+        return Err(Error::runtime(format!(
+            "Tensor: invalid storage offset {o}"
+        )));
+    }
     let layout = Layout {
         sizes: sizes.iter().map(|&s| s as usize).collect(),
         strides: strides.iter().map(|&s| s as isize).collect(),
@@ -368,6 +383,7 @@ pub fn diagonal(x: &Tensor, offset: i64, d1: i64, d2: i64) -> Result<Tensor> {
 
 /// `split(split_size_or_sections, dim)`.
 pub fn split_sizes(x: &Tensor, sizes: &[usize], dim: i64) -> Result<Vec<Tensor>> {
+    require_dims(x, "split")?;
     let d = wrap_dim(dim, x.ndim())?;
     let total: usize = sizes.iter().sum();
     if total != x.sizes()[d] {
@@ -388,6 +404,7 @@ pub fn split_sizes(x: &Tensor, sizes: &[usize], dim: i64) -> Result<Vec<Tensor>>
 }
 
 pub fn split(x: &Tensor, split_size: usize, dim: i64) -> Result<Vec<Tensor>> {
+    require_dims(x, "split")?;
     let d = wrap_dim(dim, x.ndim())?;
     let n = x.sizes()[d];
     if split_size == 0 && n != 0 {
@@ -412,12 +429,28 @@ pub fn chunk(x: &Tensor, chunks: usize, dim: i64) -> Result<Vec<Tensor>> {
     if chunks == 0 {
         return Err(Error::runtime("chunk expects `chunks` to be greater than 0, got: 0"));
     }
+    require_dims(x, "chunk")?;
     let d = wrap_dim(dim, x.ndim())?;
     let n = x.sizes()[d];
     split(x, n.div_ceil(chunks).max(if n == 0 { 0 } else { 1 }), dim)
 }
 
+/// Splitting needs a dimension to split along.
+fn require_dims(x: &Tensor, op: &str) -> Result<()> {
+    if x.ndim() == 0 {
+        return Err(Error::runtime(format!(
+            "{op} expects at least a 1-dimensional tensor"
+        )));
+    }
+    Ok(())
+}
+
 pub fn unbind(x: &Tensor, dim: i64) -> Result<Vec<Tensor>> {
+    if x.ndim() == 0 {
+        return Err(Error::index(
+            "Dimension specified as 0 but tensor has no dimensions",
+        ));
+    }
     let d = wrap_dim(dim, x.ndim())?;
     (0..x.sizes()[d]).map(|i| select(x, d as i64, i as i64)).collect()
 }
@@ -425,7 +458,9 @@ pub fn unbind(x: &Tensor, dim: i64) -> Result<Vec<Tensor>> {
 /// `cat(tensors, dim)`: dtypes promote; 1-d empty tensors are skipped as in PyTorch.
 pub fn cat(tensors: &[Tensor], dim: i64) -> Result<Tensor> {
     if tensors.is_empty() {
-        return Err(Error::runtime("torch.cat(): expected a non-empty list of Tensors"));
+        return Err(Error::value(
+            "torch.cat(): expected a non-empty list of Tensors",
+        ));
     }
     let parts: Vec<&Tensor> = tensors
         .iter()
@@ -552,6 +587,9 @@ pub fn stack(tensors: &[Tensor], dim: i64) -> Result<Tensor> {
 /// `flip(dims)`: a reversed copy (PyTorch has no negative strides).
 pub fn flip(x: &Tensor, dims: &[i64]) -> Result<Tensor> {
     let w = wrap_dims(dims, x.ndim())?;
+    if x.ndim() == 0 {
+        return Ok(super::copy::clone(x));
+    }
     let mut layout = x.layout().clone();
     for &d in &w {
         let n = layout.sizes[d];

@@ -65,7 +65,7 @@ fn dtypes(op: &UnaryOp, x: &Tensor) -> (DType, DType) {
 }
 
 fn not_implemented(op: &UnaryOp, dt: DType) -> Error {
-    Error::runtime(format!(
+    Error::not_implemented(format!(
         "\"{}_cpu\" not implemented for '{}'",
         op.name,
         super::capitalized(dt)
@@ -442,7 +442,9 @@ pub static RELU: UnaryOp = UnaryOp {
     kind: UnaryKind::Same,
     kernel: |out, x, ct| {
         if ct == DType::Bool {
-            return Err(Error::runtime("\"clamp_min_cpu\" not implemented for 'Bool'"));
+            return Err(Error::not_implemented(
+                "\"clamp_min_cpu\" not implemented for 'Bool'",
+            ));
         }
         crate::dispatch_all!(ct, T => map1::<T, T>(out, x, |v: T| if v > T::zero() { v } else if v != v { v } else { T::zero() }));
         Ok(())

@@ -179,15 +179,60 @@ pub fn data_to_tensor(obj: &Bound<'_, PyAny>, dtype: Option<DType>) -> PyResult<
     crate::dispatch_all!(dt, T => {
         let p = t.data_ptr_mut::<T>();
         for (i, v) in values.iter().enumerate() {
-            if dt.is_int() && v.is_float() && !v.to_f64().is_finite() {
-                return Err(pyo3::exceptions::PyValueError::new_err(
-                    "cannot convert float NaN to integer",
-                ));
-            }
+            check_fits(*v, dt)?;
             unsafe { *p.add(i) = <T as crate::dtype::Element>::from_scalar(*v) };
         }
     });
     Ok(t)
+}
+
+/// PyTorch refuses Python numbers that an integer dtype cannot hold (unsigned types take
+/// negatives down to -max, wrapping them, as PyTorch's check allows).
+fn check_fits(v: Scalar, dt: DType) -> PyResult<()> {
+    let (lo, hi): (i128, i128) = match dt {
+        DType::U8 => (-255, 255),
+        DType::I8 => (i8::MIN.into(), i8::MAX.into()),
+        DType::I16 => (i16::MIN.into(), i16::MAX.into()),
+        DType::I32 => (i32::MIN.into(), i32::MAX.into()),
+        DType::I64 => (i64::MIN.into(), i64::MAX.into()),
+        _ => return Ok(()),
+    };
+    let fits = match v {
+        Scalar::Int(i) => (lo..=hi).contains(&i128::from(i)),
+        Scalar::Float(f) => f.is_finite(),
+        Scalar::Bool(_) => true,
+    };
+    if fits {
+        return Ok(());
+    }
+    Err(pyo3::exceptions::PyRuntimeError::new_err(format!(
+        "value cannot be converted to type {} without overflow",
+        dt.name()
+    )))
+}
+
+/// The dtype a numpy scalar carries (`np.float64(1.5)` makes a float64 tensor).
+fn numpy_scalar_dtype(obj: &Bound<'_, PyAny>) -> Option<DType> {
+    // np.float64 subclasses float, so look at the type's module, not at isinstance.
+    let module = obj.get_type().module().ok()?;
+    if module.to_str().ok()? != "numpy" {
+        return None;
+    }
+    let d = obj.getattr("dtype").ok()?;
+    let kind: String = d.getattr("kind").ok()?.extract().ok()?;
+    let size: usize = d.getattr("itemsize").ok()?.extract().ok()?;
+    match (kind.as_str(), size) {
+        ("b", 1) => Some(DType::Bool),
+        ("u", 1) => Some(DType::U8),
+        ("i", 1) => Some(DType::I8),
+        ("i", 2) => Some(DType::I16),
+        ("i", 4) => Some(DType::I32),
+        ("i", 8) => Some(DType::I64),
+        ("f", 2) => Some(DType::F16),
+        ("f", 4) => Some(DType::F32),
+        ("f", 8) => Some(DType::F64),
+        _ => None,
+    }
 }
 
 fn collect(
@@ -200,15 +245,15 @@ fn collect(
 ) -> PyResult<()> {
     if let Some(s) = scalar(obj) {
         if depth < shape.len() {
-            return Err(PyValueError::new_err(format!(
-                "expected sequence of length {} at dim {} (got {})",
-                shape[depth], depth, "a scalar"
-            )));
+            return Err(type_error("not a sequence"));
         }
         if depth > shape.len() {
             unreachable!("depth grows with shape");
         }
-        note_kind(kind, s);
+        match numpy_scalar_dtype(obj) {
+            Some(d) => note_dtype(kind, d),
+            None => note_kind(kind, s),
+        }
         *saw_any = true;
         values.push(s);
         return Ok(());
@@ -229,20 +274,33 @@ fn collect(
         let list = obj.call_method0("tolist")?;
         return collect(&list, depth, shape, values, kind, saw_any);
     }
+    let is_str = obj.is_instance_of::<pyo3::types::PyString>();
     let seq = match obj.cast::<PySequence>() {
-        Ok(s) if !obj.is_instance_of::<pyo3::types::PyString>() => s,
+        Ok(s) if !is_str => s,
         _ => {
-            return Err(type_error(format!(
-                "new(): invalid data type '{}'",
-                obj.get_type().name()?
-            )))
+            let name = obj.get_type().name()?;
+            if is_str && depth > 0 {
+                return Err(PyValueError::new_err(format!(
+                    "too many dimensions '{name}'"
+                )));
+            }
+            if is_str {
+                return Err(type_error(format!("new(): invalid data type '{name}'")));
+            }
+            if obj.is_instance_of::<PyInt>() {
+                return Err(PyValueError::new_err("Overflow when unpacking long long"));
+            }
+            return Err(pyo3::exceptions::PyRuntimeError::new_err(format!(
+                "Could not infer dtype of {name}"
+            )));
         }
     };
     let n = seq.len()?;
     if depth == shape.len() {
         if !values.is_empty() {
-            return Err(PyValueError::new_err(format!(
-                "expected a scalar at dim {depth} but got a sequence"
+            return Err(type_error(format!(
+                "'{}' object cannot be interpreted as an integer",
+                obj.get_type().name()?
             )));
         }
         shape.push(n);

@@ -1,7 +1,6 @@
 //! DLPack exchange (the `__dlpack__` protocol and `from_dlpack`), both the legacy
 //! `dltensor` capsule and the versioned (1.x) one, without copies.
 
-use super::errors::type_error;
 use super::tensor::PyTensor;
 use crate::dtype::DType;
 use crate::layout::Layout;
@@ -248,8 +247,8 @@ fn from_capsule(cap: &Bound<'_, PyAny>) -> PyResult<Tensor> {
                 ffi::PyCapsule_SetName(p, USED_NAME.as_ptr());
                 (&(*m).dl_tensor, Imported::Legacy(m), false)
             } else {
-                return Err(type_error(
-                    "from_dlpack expects an object with __dlpack__ or an unused DLPack capsule",
+                return Err(PyRuntimeError::new_err(
+                    "from_dlpack received an invalid capsule: it expects an object with __dlpack__ or an unused DLPack capsule (a capsule can be consumed only once)",
                 ));
             };
         let dl = &*dl;
@@ -303,7 +302,7 @@ impl PyTensor {
     ) -> PyResult<Py<PyAny>> {
         let _ = stream;
         if self.t.requires_grad() {
-            return Err(PyRuntimeError::new_err(
+            return Err(PyBufferError::new_err(
                 "Can't export tensors that require gradient, use tensor.detach()",
             ));
         }

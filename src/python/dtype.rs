@@ -41,8 +41,9 @@ impl PyDType {
             .cast::<PyDType>()
             .is_ok_and(|o| o.get().dtype == self.dtype)
     }
-    fn __reduce__(&self) -> (String, ()) {
-        (self.dtype.name().to_string(), ())
+    /// Pickled by name: unpickling finds `embertorch.<name>`, the one object per dtype.
+    fn __reduce__(&self) -> &'static str {
+        self.dtype.name()
     }
     #[getter]
     fn is_floating_point(&self) -> bool {

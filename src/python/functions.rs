@@ -35,6 +35,12 @@ impl PyGenerator {
         })
     }
     fn manual_seed<'py>(slf: PyRef<'py, Self>, seed: &Bound<'py, PyAny>) -> PyResult<PyRef<'py, Self>> {
+        if !seed.is_instance_of::<pyo3::types::PyInt>() {
+            return Err(PyRuntimeError::new_err(format!(
+                "manual_seed expected a long, but got {}",
+                seed.get_type().name()?
+            )));
+        }
         let s = seed_value(seed)?;
         slf.gen.lock().unwrap_or_else(|e| e.into_inner()).manual_seed(s);
         Ok(slf)
@@ -131,24 +137,29 @@ pub fn tensor(
 
 #[pyfunction]
 #[pyo3(signature = (data, dtype=None, device=None))]
-pub fn as_tensor(data: &Bound<'_, PyAny>, dtype: Option<&Bound<'_, PyAny>>, device: Option<&Bound<'_, PyAny>>) -> PyResult<PyTensor> {
+pub fn as_tensor(data: &Bound<'_, PyAny>, dtype: Option<&Bound<'_, PyAny>>, device: Option<&Bound<'_, PyAny>>) -> PyResult<Py<PyAny>> {
     let dt = extract_opt_dtype(dtype)?;
     if let Some(d) = device {
         if !d.is_none() {
             require_cpu(extract_device(d)?)?;
         }
     }
-    if let Ok(t) = data.cast::<PyTensor>() {
-        let t = t.borrow().t.clone();
-        return Ok(PyTensor::new(match dt {
-            Some(d) => ops::copy::to_dtype(&t, d)?,
-            None => t,
-        }));
+    if let Ok(pt) = data.cast::<PyTensor>() {
+        let t = pt.borrow().t.clone();
+        return match dt {
+            Some(d) if d != t.dtype() => new_object(data.py(), ops::copy::to_dtype(&t, d)?),
+            // The tensor itself, as PyTorch returns it.
+            _ => Ok(pt.clone().into_any().unbind()),
+        };
     }
     if super::numpy::is_ndarray(data) {
-        return Ok(PyTensor::new(super::numpy::array_to_tensor(data, dt, false)?));
+        return new_object(data.py(), super::numpy::array_to_tensor(data, dt, false)?);
     }
-    Ok(PyTensor::new(data_to_tensor(data, dt)?))
+    new_object(data.py(), data_to_tensor(data, dt)?)
+}
+
+fn new_object(py: Python<'_>, t: Tensor) -> PyResult<Py<PyAny>> {
+    Ok(Bound::new(py, PyTensor::new(t))?.into_any().unbind())
 }
 
 #[pyfunction]
@@ -217,12 +228,45 @@ fn like_dtype(input: &Tensor, dtype: Option<&Bound<'_, PyAny>>) -> PyResult<DTyp
     Ok(extract_opt_dtype(dtype)?.unwrap_or(input.dtype()))
 }
 
+/// PyTorch's `preserve_format`: when the input is dense but permuted (a transpose), the
+/// new tensor gets the same dim order; otherwise it is contiguous. `make` builds a
+/// contiguous tensor of the sizes it is given.
+fn like_layout(
+    input: &Tensor,
+    make: impl FnOnce(&[usize]) -> crate::Result<Tensor>,
+) -> crate::Result<Tensor> {
+    let (sizes, strides) = (input.sizes(), input.strides());
+    // Dims from outermost to innermost by stride (a stable sort keeps ties in order).
+    let mut order: Vec<usize> = (0..sizes.len()).collect();
+    order.sort_by(|&a, &b| strides[b].cmp(&strides[a]));
+    let permuted: Vec<usize> = order.iter().map(|&d| sizes[d]).collect();
+    let packed = crate::shape::contiguous_strides(&permuted);
+    let dense = packed
+        .iter()
+        .zip(&order)
+        .all(|(&want, &d)| sizes[d] <= 1 || strides[d] == want);
+    if input.is_contiguous() || !dense {
+        return make(sizes);
+    }
+    let t = make(&permuted)?;
+    let mut new_strides = packed.clone();
+    for (&want, &d) in packed.iter().zip(&order) {
+        new_strides[d] = want;
+    }
+    Ok(t.with_layout(crate::layout::Layout {
+        sizes: sizes.iter().copied().collect(),
+        strides: new_strides,
+        offset: 0,
+    }))
+}
+
 #[pyfunction]
 #[pyo3(signature = (input, *, dtype=None, layout=None, device=None, requires_grad=false, memory_format=None))]
 pub fn zeros_like(input: PyRef<'_, PyTensor>, dtype: Option<&Bound<'_, PyAny>>, layout: Option<&Bound<'_, PyAny>>, device: Option<&Bound<'_, PyAny>>, requires_grad: bool, memory_format: Option<&Bound<'_, PyAny>>) -> PyResult<PyTensor> {
     let _ = (layout, memory_format);
     let dt = like_dtype(&input.t, dtype)?;
-    finish_factory(Tensor::zeros(input.t.sizes(), dt), device, requires_grad)
+    let t = like_layout(&input.t, |s| Ok(Tensor::zeros(s, dt)))?;
+    finish_factory(t, device, requires_grad)
 }
 
 #[pyfunction]
@@ -230,7 +274,8 @@ pub fn zeros_like(input: PyRef<'_, PyTensor>, dtype: Option<&Bound<'_, PyAny>>, 
 pub fn ones_like(input: PyRef<'_, PyTensor>, dtype: Option<&Bound<'_, PyAny>>, layout: Option<&Bound<'_, PyAny>>, device: Option<&Bound<'_, PyAny>>, requires_grad: bool, memory_format: Option<&Bound<'_, PyAny>>) -> PyResult<PyTensor> {
     let _ = (layout, memory_format);
     let dt = like_dtype(&input.t, dtype)?;
-    finish_factory(creation::full(input.t.sizes(), Scalar::Int(1), dt)?, device, requires_grad)
+    let t = like_layout(&input.t, |s| creation::full(s, Scalar::Int(1), dt))?;
+    finish_factory(t, device, requires_grad)
 }
 
 #[pyfunction]
@@ -238,7 +283,8 @@ pub fn ones_like(input: PyRef<'_, PyTensor>, dtype: Option<&Bound<'_, PyAny>>, l
 pub fn empty_like(input: PyRef<'_, PyTensor>, dtype: Option<&Bound<'_, PyAny>>, layout: Option<&Bound<'_, PyAny>>, device: Option<&Bound<'_, PyAny>>, requires_grad: bool, memory_format: Option<&Bound<'_, PyAny>>) -> PyResult<PyTensor> {
     let _ = (layout, memory_format);
     let dt = like_dtype(&input.t, dtype)?;
-    finish_factory(Tensor::zeros(input.t.sizes(), dt), device, requires_grad)
+    let t = like_layout(&input.t, |s| Ok(Tensor::zeros(s, dt)))?;
+    finish_factory(t, device, requires_grad)
 }
 
 #[pyfunction]
@@ -248,7 +294,8 @@ pub fn full_like(input: PyRef<'_, PyTensor>, fill_value: &Bound<'_, PyAny>, dtyp
     let _ = (layout, memory_format);
     let dt = like_dtype(&input.t, dtype)?;
     let v = require_scalar(fill_value, "fill_value")?;
-    finish_factory(creation::full(input.t.sizes(), v, dt)?, device, requires_grad)
+    let t = like_layout(&input.t, |s| creation::full(s, v, dt))?;
+    finish_factory(t, device, requires_grad)
 }
 
 #[pyfunction]
@@ -589,7 +636,9 @@ pub fn set_default_dtype(d: &Bound<'_, PyAny>) -> PyResult<()> {
 
 #[pyfunction]
 pub fn manual_seed(seed: &Bound<'_, PyAny>) -> PyResult<PyGenerator> {
-    let s = seed_value(seed)?;
+    // PyTorch converts with int() first: int("a") is a ValueError, int(None) a TypeError.
+    let seed = seed.py().get_type::<pyo3::types::PyInt>().call1((seed,))?;
+    let s = seed_value(&seed)?;
     rnd::default_generator().lock().unwrap_or_else(|e| e.into_inner()).manual_seed(s);
     Ok(default_generator())
 }

@@ -364,7 +364,9 @@ impl PyTensor {
         // Fast path for a single int.
         if let Ok(i) = key.cast::<pyo3::types::PyInt>() {
             if !key.is_instance_of::<pyo3::types::PyBool>() {
-                let i: i64 = i.extract()?;
+                let i: i64 = i.extract().map_err(|_| {
+                    pyo3::exceptions::PyValueError::new_err("Overflow when unpacking long long")
+                })?;
                 if self.t.ndim() == 0 {
                     return Err(pyo3::exceptions::PyIndexError::new_err(
                         "invalid index of a 0-dim tensor. Use `tensor.item()` in Python or `tensor.item<T>()` in C++ to convert a 0-dim tensor to a number",
@@ -614,6 +616,11 @@ impl PyTensor {
     }
     #[pyo3(signature = (*dims))]
     fn permute(&self, dims: &Bound<'_, PyTuple>) -> PyResult<PyTensor> {
+        if dims.is_empty() {
+            return Err(type_error(
+                "permute() missing 1 required positional argument: \"dims\"",
+            ));
+        }
         Ok(PyTensor::new(shape::permute(&self.t, &super::args::sizes_from_args(dims)?)?))
     }
     fn movedim(&self, source: &Bound<'_, PyAny>, destination: &Bound<'_, PyAny>) -> PyResult<PyTensor> {

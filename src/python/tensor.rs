@@ -112,6 +112,12 @@ fn legacy_new(args: &Bound<'_, PyTuple>, kwargs: Option<&Bound<'_, PyDict>>) -> 
         return Ok(Tensor::zeros(&sizes, dt));
     }
     if args.len() == 1 {
+        if args::scalar(&first).is_some() {
+            return Err(type_error(format!(
+                "new(): data must be a sequence (got {})",
+                first.get_type().name()?
+            )));
+        }
         return data_to_tensor(&first, Some(dt));
     }
     Err(type_error("new(): invalid data type"))
@@ -367,8 +373,13 @@ impl PyTensor {
         one_element(&self.t)?;
         let v = self.t.item()?;
         if let Scalar::Float(f) = v {
-            if !f.is_finite() {
+            if f.is_nan() {
                 return Err(PyValueError::new_err("cannot convert float NaN to integer"));
+            }
+            if f.is_infinite() {
+                return Err(pyo3::exceptions::PyOverflowError::new_err(
+                    "cannot convert float infinity to integer",
+                ));
             }
         }
         Ok(v.to_i64())
@@ -384,8 +395,12 @@ impl PyTensor {
     fn __bool__(&self) -> PyResult<bool> {
         if self.t.numel() != 1 {
             return Err(PyRuntimeError::new_err(format!(
-                "Boolean value of Tensor with {} values is ambiguous",
-                if self.t.numel() == 0 { "no" } else { "more than one" }
+                "Boolean value of Tensor with {} is ambiguous",
+                if self.t.numel() == 0 {
+                    "no values"
+                } else {
+                    "more than one value"
+                }
             )));
         }
         Ok(self.t.item()?.to_f64() != 0.0)
@@ -412,8 +427,9 @@ impl PyTensor {
 
     // --- conversions --------------------------------------------------------------------
 
-    fn contiguous(&self) -> PyTensor {
-        PyTensor::new(ops::copy::contiguous(&self.t))
+    fn contiguous(slf: &Bound<'_, Self>) -> PyResult<Py<PyAny>> {
+        let out = ops::copy::contiguous(&slf.borrow().t);
+        same_or_new(slf, out)
     }
     #[pyo3(signature = (*, memory_format=None))]
     fn clone(&self, memory_format: Option<&Bound<'_, PyAny>>) -> PyTensor {
@@ -423,15 +439,16 @@ impl PyTensor {
     /// `to(dtype)`, `to(device, dtype=None)`, `to(other)`, with `copy=` and `non_blocking=`.
     #[pyo3(signature = (*args, dtype=None, device=None, non_blocking=false, copy=false, memory_format=None))]
     fn to(
-        &self,
+        slf: &Bound<'_, Self>,
         args: &Bound<'_, PyTuple>,
         dtype: Option<&Bound<'_, PyAny>>,
         device: Option<&Bound<'_, PyAny>>,
         non_blocking: bool,
         copy: bool,
         memory_format: Option<&Bound<'_, PyAny>>,
-    ) -> PyResult<PyTensor> {
+    ) -> PyResult<Py<PyAny>> {
         let _ = (non_blocking, memory_format);
+        let this = slf.borrow().t.clone();
         let mut want_dtype = super::dtype::extract_opt_dtype(dtype)?;
         let mut want_device = match device {
             Some(d) if !d.is_none() => Some(extract_device(d)?),
@@ -442,7 +459,8 @@ impl PyTensor {
                 let o = &o.borrow().t;
                 want_dtype = Some(o.dtype());
                 want_device = Some(o.device());
-            } else if a.cast::<PyDType>().is_ok() {
+            } else if a.cast::<PyDType>().is_ok() || a.cast::<pyo3::types::PyType>().is_ok() {
+                // A dtype, or a Python type standing for one (`to(float)`).
                 want_dtype = Some(extract_dtype(&a)?);
             } else if a.is_instance_of::<pyo3::types::PyBool>() {
                 // to(dtype, non_blocking, copy) positional flags: ignore non_blocking.
@@ -455,43 +473,47 @@ impl PyTensor {
             require_cpu(d)?;
         }
         let out = match want_dtype {
-            Some(d) => ops::copy::to_dtype(&self.t, d)?,
-            None => self.t.clone(),
+            Some(d) => ops::copy::to_dtype(&this, d)?,
+            None => this.clone(),
         };
-        if copy && out.is_same(&self.t) {
-            return Ok(PyTensor::new(ops::copy::clone(&self.t)));
+        if copy && out.is_same(&this) {
+            return Ok(
+                Bound::new(slf.py(), PyTensor::new(ops::copy::clone(&this)))?
+                    .into_any()
+                    .unbind(),
+            );
         }
-        Ok(PyTensor::new(out))
+        same_or_new(slf, out)
     }
-    fn float(&self) -> PyResult<PyTensor> {
-        self.cast(DType::F32)
+    fn float(slf: &Bound<'_, Self>) -> PyResult<Py<PyAny>> {
+        cast_or_self(slf, DType::F32)
     }
-    fn double(&self) -> PyResult<PyTensor> {
-        self.cast(DType::F64)
+    fn double(slf: &Bound<'_, Self>) -> PyResult<Py<PyAny>> {
+        cast_or_self(slf, DType::F64)
     }
-    fn half(&self) -> PyResult<PyTensor> {
-        self.cast(DType::F16)
+    fn half(slf: &Bound<'_, Self>) -> PyResult<Py<PyAny>> {
+        cast_or_self(slf, DType::F16)
     }
-    fn bfloat16(&self) -> PyResult<PyTensor> {
-        self.cast(DType::BF16)
+    fn bfloat16(slf: &Bound<'_, Self>) -> PyResult<Py<PyAny>> {
+        cast_or_self(slf, DType::BF16)
     }
-    fn long(&self) -> PyResult<PyTensor> {
-        self.cast(DType::I64)
+    fn long(slf: &Bound<'_, Self>) -> PyResult<Py<PyAny>> {
+        cast_or_self(slf, DType::I64)
     }
-    fn int(&self) -> PyResult<PyTensor> {
-        self.cast(DType::I32)
+    fn int(slf: &Bound<'_, Self>) -> PyResult<Py<PyAny>> {
+        cast_or_self(slf, DType::I32)
     }
-    fn short(&self) -> PyResult<PyTensor> {
-        self.cast(DType::I16)
+    fn short(slf: &Bound<'_, Self>) -> PyResult<Py<PyAny>> {
+        cast_or_self(slf, DType::I16)
     }
-    fn char(&self) -> PyResult<PyTensor> {
-        self.cast(DType::I8)
+    fn char(slf: &Bound<'_, Self>) -> PyResult<Py<PyAny>> {
+        cast_or_self(slf, DType::I8)
     }
-    fn byte(&self) -> PyResult<PyTensor> {
-        self.cast(DType::U8)
+    fn byte(slf: &Bound<'_, Self>) -> PyResult<Py<PyAny>> {
+        cast_or_self(slf, DType::U8)
     }
-    fn bool(&self) -> PyResult<PyTensor> {
-        self.cast(DType::Bool)
+    fn bool(slf: &Bound<'_, Self>) -> PyResult<Py<PyAny>> {
+        cast_or_self(slf, DType::Bool)
     }
     fn cpu(slf: PyRef<'_, Self>) -> PyRef<'_, Self> {
         slf
@@ -502,8 +524,8 @@ impl PyTensor {
         require_cpu(crate::device::Device::Cuda(0))?;
         unreachable!("require_cpu rejects CUDA")
     }
-    fn type_as(&self, other: PyRef<'_, PyTensor>) -> PyResult<PyTensor> {
-        self.cast(other.t.dtype())
+    fn type_as(slf: &Bound<'_, Self>, other: PyRef<'_, PyTensor>) -> PyResult<Py<PyAny>> {
+        cast_or_self(slf, other.t.dtype())
     }
     fn new_tensor(&self, data: &Bound<'_, PyAny>) -> PyResult<PyTensor> {
         Ok(PyTensor::new(data_to_tensor(data, Some(self.t.dtype()))?))
@@ -533,10 +555,20 @@ impl PyTensor {
     }
 }
 
-impl PyTensor {
-    fn cast(&self, d: DType) -> PyResult<PyTensor> {
-        Ok(PyTensor::new(ops::copy::to_dtype(&self.t, d)?))
+/// The tensor's own Python object when a conversion changed nothing (PyTorch returns
+/// `self` from a no-op `to()`, `float()`, `contiguous()`), else a new one.
+fn same_or_new(slf: &Bound<'_, PyTensor>, out: Tensor) -> PyResult<Py<PyAny>> {
+    if slf.borrow().t.is_same(&out) {
+        return Ok(slf.clone().into_any().unbind());
     }
+    Ok(Bound::new(slf.py(), PyTensor::new(out))?
+        .into_any()
+        .unbind())
+}
+
+fn cast_or_self(slf: &Bound<'_, PyTensor>, d: DType) -> PyResult<Py<PyAny>> {
+    let out = ops::copy::to_dtype(&slf.borrow().t, d)?;
+    same_or_new(slf, out)
 }
 
 fn one_element(t: &Tensor) -> PyResult<()> {
