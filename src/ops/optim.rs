@@ -4,7 +4,6 @@
 use crate::dtype::FloatElement;
 use crate::error::{Error, Result};
 use crate::tensor::Tensor;
-use num_traits::Float as _;
 
 /// Hyper-parameters of one SGD step.
 pub struct Sgd {
