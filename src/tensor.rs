@@ -74,12 +74,27 @@ impl Tensor {
     }
 
     fn alloc(sizes: &[usize], dtype: DType, zeroed: bool) -> Tensor {
-        let n: usize = sizes.iter().product();
-        let nbytes = n
-            .checked_mul(dtype.size())
-            .expect("tensor size overflows usize");
-        let storage = Arc::new(Storage::new_cpu(nbytes, zeroed));
-        Self::from_parts(storage, Layout::contiguous(sizes), dtype)
+        Self::try_alloc(sizes, dtype, zeroed).unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    /// `empty` that reports out-of-memory (and impossible sizes) as an error.
+    pub fn try_empty(sizes: &[usize], dtype: DType) -> Result<Tensor> {
+        Self::try_alloc(sizes, dtype, dtype == DType::Bool)
+    }
+
+    /// `zeros` that reports out-of-memory (and impossible sizes) as an error.
+    pub fn try_zeros(sizes: &[usize], dtype: DType) -> Result<Tensor> {
+        Self::try_alloc(sizes, dtype, true)
+    }
+
+    fn try_alloc(sizes: &[usize], dtype: DType, zeroed: bool) -> Result<Tensor> {
+        let nbytes = sizes
+            .iter()
+            .try_fold(dtype.size(), |acc, &s| acc.checked_mul(s))
+            .filter(|&n| n <= isize::MAX as usize)
+            .ok_or_else(|| Error::runtime(format!("Storage size calculation overflowed with sizes={sizes:?}")))?;
+        let storage = Arc::new(Storage::try_new_cpu(nbytes, zeroed)?);
+        Ok(Self::from_parts(storage, Layout::contiguous(sizes), dtype))
     }
 
     /// A contiguous tensor holding `data`.

@@ -2,7 +2,7 @@
 //! kernel, and its backward, all written here together.
 
 use super::copy::{begin_inplace, clone_contiguous};
-use super::{broadcast_to, cast, check_inplace_dtype, may_overlap, new_output, same_elements};
+use super::{broadcast_to, cast, check_inplace_dtype, may_overlap, new_output, try_new_output, same_elements};
 use crate::autograd::{self, needs_grad, SavedTensor};
 use crate::cpu::elementwise::map2;
 use crate::cpu::math::{div_floor_float, fmod_floor, Arith, IntMath};
@@ -100,7 +100,7 @@ pub fn binary(op: &'static BinaryOp, a: &Tensor, b: &Tensor) -> Result<Tensor> {
     let (ct, rt) = dtypes(op, a, b);
     let ac = broadcast_to(&cast(a, ct), &sizes)?;
     let bc = broadcast_to(&cast(b, ct), &sizes)?;
-    let out = new_output(&sizes, rt, &[a, b]);
+    let out = try_new_output(&sizes, rt, &[a, b])?;
     (op.kernel)(&out, &ac, &bc, ct).map_err(|e| retag(e, op, ct))?;
     if op.backward.is_some() && rt.is_float() && needs_grad(&[a, b]) {
         return Ok(record(op, a, b, out));

@@ -13,9 +13,9 @@ pub fn full(sizes: &[usize], value: Scalar, dtype: DType) -> Result<Tensor> {
         )));
     }
     if value.to_f64() == 0.0 {
-        return Ok(Tensor::zeros(sizes, dtype));
+        return Tensor::try_zeros(sizes, dtype);
     }
-    let t = Tensor::empty(sizes, dtype);
+    let t = Tensor::try_empty(sizes, dtype)?;
     crate::dispatch_all!(dtype, T => crate::cpu::elementwise::fill::<T>(&t, T::from_scalar(value)));
     Ok(t)
 }
@@ -60,7 +60,7 @@ pub fn arange(start: Scalar, end: Scalar, step: Scalar, dtype: Option<DType>) ->
     } else {
         ((e - s) / st).ceil().max(0.0) as usize
     };
-    let t = Tensor::empty(&[n], dtype);
+    let t = Tensor::try_empty(&[n], dtype)?;
     crate::dispatch_all!(dtype, T => {
         let p = t.data_ptr_mut::<T>();
         for i in 0..n {

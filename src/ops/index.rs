@@ -641,7 +641,7 @@ pub fn where_(cond: &Tensor, a: &Tensor, b: &Tensor) -> Result<Tensor> {
     let c = broadcast_to(&cast(cond, DType::Bool), &sizes)?;
     let ac = broadcast_to(&cast(a, dt), &sizes)?;
     let bc = broadcast_to(&cast(b, dt), &sizes)?;
-    let out = new_output(&sizes, dt, &[a, b]);
+    let out = super::try_new_output(&sizes, dt, &[a, b])?;
     crate::dispatch_all!(dt, T => map3::<bool, T, T, T>(&out, &c, &ac, &bc, |m, x, y| if m { x } else { y }));
     if needs_grad(&[a, b]) {
         let sc = cond.clone();

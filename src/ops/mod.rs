@@ -33,27 +33,29 @@ pub(crate) fn broadcast_to(t: &Tensor, sizes: &[usize]) -> Result<Tensor> {
 /// A fresh output of `sizes` laid out like the first operand of the same shape (PyTorch
 /// keeps a transposed input's memory order in elementwise results).
 pub(crate) fn new_output(sizes: &[usize], dtype: DType, like: &[&Tensor]) -> Tensor {
+    try_new_output(sizes, dtype, like).unwrap_or_else(|e| panic!("{e}"))
+}
+
+/// `new_output` for results whose size the user controls (broadcasting can make them huge):
+/// out-of-memory is an error.
+pub(crate) fn try_new_output(sizes: &[usize], dtype: DType, like: &[&Tensor]) -> Result<Tensor> {
     for t in like {
         if t.sizes() == sizes && !t.is_contiguous() && !t.is_wrapped_number() {
             if let Some(strides) = crate::cpu::iter::strides_like(sizes, t.strides()) {
                 let n: usize = sizes.iter().product();
-                let storage = Arc::new(Storage::new_cpu(n * dtype.size(), dtype == DType::Bool));
+                let storage = Arc::new(Storage::try_new_cpu(n * dtype.size(), dtype == DType::Bool)?);
                 let layout = Layout {
                     sizes: sizes.into(),
                     strides,
                     offset: 0,
                 };
-                return Tensor::from_parts(storage, layout, dtype);
+                return Ok(Tensor::from_parts(storage, layout, dtype));
             }
             break;
         }
     }
-    if dtype == DType::Bool {
-        // Never hand out bytes that are not 0 or 1 as bools.
-        Tensor::zeros(sizes, dtype)
-    } else {
-        Tensor::empty(sizes, dtype)
-    }
+    // try_empty zero-fills bools: never hand out bytes that are not 0 or 1 as bools.
+    Tensor::try_empty(sizes, dtype)
 }
 
 /// Convert without recording history (kernel inputs that need another dtype).

@@ -141,13 +141,13 @@ fn half_path(x: f64, d: DType) -> f64 {
 }
 
 pub fn rand(sizes: &[usize], dtype: DType, gen: Option<&GenHandle>) -> Result<Tensor> {
-    let t = Tensor::empty(sizes, dtype);
+    let t = Tensor::try_empty(sizes, dtype)?;
     uniform_(&t, 0.0, 1.0, gen)?;
     Ok(t)
 }
 
 pub fn randn(sizes: &[usize], dtype: DType, gen: Option<&GenHandle>) -> Result<Tensor> {
-    let t = Tensor::empty(sizes, dtype);
+    let t = Tensor::try_empty(sizes, dtype)?;
     normal_(&t, 0.0, 1.0, gen)?;
     Ok(t)
 }
@@ -186,7 +186,7 @@ pub fn randint(low: i64, high: i64, sizes: &[usize], dtype: DType, gen: Option<&
             "random_ expects 'from' to be less than 'to', but got from={low} >= to={high}"
         )));
     }
-    let t = Tensor::empty(sizes, dtype);
+    let t = Tensor::try_empty(sizes, dtype)?;
     random_(&t, low, Some(high), gen)?;
     Ok(t)
 }

@@ -2,7 +2,7 @@
 //! backward.
 
 use super::copy::{begin_inplace, clone_contiguous};
-use super::{cast, check_inplace_dtype, new_output};
+use super::{cast, check_inplace_dtype, new_output, try_new_output};
 use crate::autograd::{self, needs_grad, SavedTensor};
 use crate::cpu::elementwise::map1;
 use crate::cpu::math::{Arith, IntMath};
@@ -75,7 +75,7 @@ fn not_implemented(op: &UnaryOp, dt: DType) -> Error {
 pub fn unary(op: &'static UnaryOp, x: &Tensor) -> Result<Tensor> {
     let (ct, rt) = dtypes(op, x);
     let xc = cast(x, ct);
-    let out = new_output(x.sizes(), rt, &[x]);
+    let out = try_new_output(x.sizes(), rt, &[x])?;
     (op.kernel)(&out, &xc, ct).map_err(|e| {
         if e.message.is_empty() {
             not_implemented(op, ct)

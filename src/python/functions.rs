@@ -189,7 +189,7 @@ macro_rules! filled_factory {
             let fill: Option<Scalar> = $fill;
             let t = match fill {
                 Some(v) => creation::full(&s, v, dt)?,
-                None => if dt == DType::Bool { Tensor::zeros(&s, dt) } else { Tensor::empty(&s, dt) },
+                None => Tensor::try_empty(&s, dt)?,
             };
             if let Some(o) = out {
                 let cur = o.borrow().t.clone();

@@ -1,5 +1,6 @@
 //! CPU allocation: 64-byte aligned so kernels and numpy see SIMD-friendly buffers.
 
+use crate::error::{Error, Result};
 use std::alloc::{alloc_zeroed, Layout};
 
 pub const ALIGN: usize = 64;
@@ -8,13 +9,13 @@ pub const ALIGN: usize = 64;
 const SMALL: usize = 1024;
 const SMALL_ALIGN: usize = 16;
 
-/// Allocate `nbytes` (None for zero bytes). Aborts like `Vec` on out-of-memory.
-pub fn alloc(nbytes: usize, zeroed: bool) -> Option<(*mut u8, Layout)> {
+/// Allocate `nbytes` (None for zero bytes); out-of-memory is an error, not an abort.
+pub fn alloc(nbytes: usize, zeroed: bool) -> Result<Option<(*mut u8, Layout)>> {
     if nbytes == 0 {
-        return None;
+        return Ok(None);
     }
     let align = if nbytes < SMALL { SMALL_ALIGN } else { ALIGN };
-    let layout = Layout::from_size_align(nbytes, align).expect("tensor size overflows isize");
+    let layout = Layout::from_size_align(nbytes, align).map_err(|_| oom(nbytes))?;
     // Safety: layout has non-zero size.
     let ptr = unsafe {
         if zeroed {
@@ -24,9 +25,15 @@ pub fn alloc(nbytes: usize, zeroed: bool) -> Option<(*mut u8, Layout)> {
         }
     };
     if ptr.is_null() {
-        std::alloc::handle_alloc_error(layout);
+        return Err(oom(nbytes));
     }
-    Some((ptr, layout))
+    Ok(Some((ptr, layout)))
+}
+
+fn oom(nbytes: usize) -> Error {
+    Error::runtime(format!(
+        "DefaultCPUAllocator: can't allocate memory: you tried to allocate {nbytes} bytes."
+    ))
 }
 
 /// A well-aligned non-null pointer for empty buffers.

@@ -31,9 +31,15 @@ unsafe impl Send for Storage {}
 unsafe impl Sync for Storage {}
 
 impl Storage {
-    /// A new CPU buffer of `nbytes`, 64-byte aligned; zeroed when asked.
+    /// Like `try_new_cpu`, for internal buffers sized by existing tensors (out of memory
+    /// there panics; user-sized allocations go through `try_new_cpu`).
     pub fn new_cpu(nbytes: usize, zeroed: bool) -> Storage {
-        match cpu::alloc(nbytes, zeroed) {
+        Self::try_new_cpu(nbytes, zeroed).unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    /// A new CPU buffer of `nbytes`, 64-byte aligned when large; zeroed when asked.
+    pub fn try_new_cpu(nbytes: usize, zeroed: bool) -> crate::error::Result<Storage> {
+        Ok(match cpu::alloc(nbytes, zeroed)? {
             Some((ptr, layout)) => Storage {
                 ptr,
                 nbytes,
@@ -50,7 +56,7 @@ impl Storage {
                 device: Device::Cpu,
                 writable: true,
             },
-        }
+        })
     }
 
     /// Wrap memory that `owner` keeps alive (zero-copy import).
