@@ -24,6 +24,9 @@ reshape flatten unflatten t transpose swapaxes swapdims permute movedim moveaxis
 unsqueeze squeeze unbind chunk split as_strided diagonal flip
 gather scatter scatter_add index_select masked_fill
 clone detach numel
+roll rot90 tile repeat_interleave broadcast_to tril triu diag diag_embed diagflat trace outer ger
+kron narrow_copy fliplr flipud tensor_split hsplit vsplit dsplit vdot addmm addmv addr baddbmm
+addbmm
 """.split()
 
 # In-place function forms (`torch.sin_(x)`).
@@ -33,7 +36,13 @@ sin_ cos_ tan_ asin_ acos_ atan_ sinh_ cosh_ tanh_ asinh_ acosh_ atanh_ sigmoid_
 erfc_ floor_ ceil_ trunc_ fix_ frac_ logical_not_
 """.split()
 
-__all__ = list(_METHODS) + list(_INPLACE) + [
+# Joining, broadcasting and contraction functions that are not Tensor methods.
+_JOINS = """
+hstack vstack row_stack dstack column_stack atleast_1d atleast_2d atleast_3d broadcast_tensors
+broadcast_shapes meshgrid cartesian_prod combinations tensordot einsum addmv_
+""".split()
+
+__all__ = list(_METHODS) + list(_INPLACE) + list(_JOINS) + [
     "max",
     "min",
     "var",
@@ -53,6 +62,8 @@ __all__ = list(_METHODS) + list(_INPLACE) + [
 _g = globals()
 for _name in _METHODS + _INPLACE:
     _g[_name] = getattr(Tensor, _name)
+for _name in _JOINS:
+    _g[_name] = getattr(_C, _name)
 
 max = Tensor.max
 min = Tensor.min
