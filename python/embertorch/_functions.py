@@ -37,10 +37,11 @@ erfc_ floor_ ceil_ trunc_ fix_ frac_ logical_not_
 """.split()
 
 # Joining, broadcasting and contraction functions that are not Tensor methods.
-_JOINS = """
-hstack vstack row_stack dstack column_stack atleast_1d atleast_2d atleast_3d broadcast_tensors
-broadcast_shapes meshgrid cartesian_prod combinations tensordot einsum addmv_
-""".split()
+_JOINS = [
+    "hstack", "vstack", "row_stack", "dstack", "column_stack", "atleast_1d", "atleast_2d",
+    "atleast_3d", "broadcast_tensors", "broadcast_shapes", "meshgrid", "cartesian_prod",
+    "combinations", "tensordot", "einsum", "addmv_",
+]
 
 __all__ = list(_METHODS) + list(_INPLACE) + list(_JOINS) + [
     "max",
