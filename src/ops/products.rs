@@ -1038,7 +1038,8 @@ pub fn einsum(equation: &str, ops: &[Tensor]) -> Result<Tensor> {
             let dims: Vec<i64> = (n_out as i64..order.len() as i64).collect();
             return sum(&t, Some(&dims), false, None);
         }
-        if t.is_same(&merged[0].0) {
+        if t.is_same(&ops[0]) {
+            // Nothing to do but PyTorch still returns a (trivial) permuted view.
             return permute(&t, &(0..t.ndim() as i64).collect::<Vec<_>>());
         }
         return Ok(t);
