@@ -16,9 +16,11 @@ isfinite isposinf isneginf logical_not bitwise_not
 add sub subtract mul multiply div divide true_divide floor_divide remainder fmod atan2
 arctan2 maximum minimum fmax fmin hypot copysign eq ne not_equal lt less le less_equal gt
 greater ge greater_equal logical_and logical_or logical_xor bitwise_and bitwise_or
-bitwise_xor bitwise_left_shift bitwise_right_shift float_power
+bitwise_xor bitwise_left_shift bitwise_right_shift
 sum nansum mean nanmean prod amax amin argmax argmin all any count_nonzero logsumexp cumsum
 cumprod softmax log_softmax
+clamp clip clamp_min clamp_max lerp addcmul addcdiv nan_to_num round logit xlogy isclose
+allclose equal
 matmul mm bmm mv dot
 reshape flatten unflatten t transpose swapaxes swapdims permute movedim moveaxis narrow select
 unsqueeze squeeze unbind chunk split as_strided diagonal flip
@@ -33,7 +35,7 @@ addbmm
 _INPLACE = """
 abs_ neg_ sign_ exp_ exp2_ expm1_ log_ log2_ log10_ log1p_ sqrt_ rsqrt_ square_ reciprocal_
 sin_ cos_ tan_ asin_ acos_ atan_ sinh_ cosh_ tanh_ asinh_ acosh_ atanh_ sigmoid_ relu_ erf_
-erfc_ floor_ ceil_ trunc_ fix_ frac_ logical_not_
+erfc_ floor_ ceil_ trunc_ fix_ frac_ logical_not_ clamp_ clip_ nan_to_num_ round_
 """.split()
 
 # Joining, broadcasting and contraction functions that are not Tensor methods.
@@ -58,6 +60,7 @@ __all__ = list(_METHODS) + list(_INPLACE) + list(_JOINS) + [
     "is_floating_point",
     "is_nonzero",
     "permute",
+    "float_power",
 ]
 
 _g = globals()
@@ -106,6 +109,13 @@ def pow(input, exponent, *, out=None):
         out.copy_(r)
         return out
     return r
+
+
+def float_power(input, exponent):
+    """Power computed in float64, as PyTorch's float_power."""
+    base = input.double() if isinstance(input, Tensor) else input
+    exp = exponent.double() if isinstance(exponent, Tensor) else exponent
+    return pow(base, exp)
 
 
 def is_floating_point(input):

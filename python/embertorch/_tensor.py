@@ -239,6 +239,13 @@ def _share_memory(self):
     return self
 
 
+def _float_power(self, exponent):
+    from ._functions import float_power
+
+    return float_power(self, exponent)
+
+
+Tensor.float_power = _float_power
 Tensor.__reversed__ = _reversed
 Tensor.__deepcopy__ = _deepcopy
 Tensor.__reduce_ex__ = _reduce_ex

@@ -8,7 +8,7 @@ use super::tensor::{update, PyTensor};
 use crate::dtype::Scalar;
 use crate::ops::binary::{self as bin, binary, binary_};
 use crate::ops::unary::{self as un, unary, unary_};
-use crate::ops::{self, index, reduce, shape};
+use crate::ops::{self, index, pointwise, reduce, shape};
 use crate::tensor::Tensor;
 use pyo3::basic::CompareOp;
 use pyo3::prelude::*;
@@ -155,7 +155,6 @@ binary_methods! {
     remainder, remainder_ => bin::REMAINDER;
     fmod, fmod_ => bin::FMOD;
     pow, pow_ => bin::POW;
-    float_power, _float_power_ => bin::POW;
     atan2, atan2_ => bin::ATAN2;
     arctan2, arctan2_ => bin::ATAN2;
     maximum, _maximum_ => bin::MAXIMUM;
@@ -782,4 +781,137 @@ fn to_i64(s: &[usize]) -> Vec<i64> {
 
 pub fn tensors_tuple(py: Python<'_>, ts: Vec<Tensor>) -> PyResult<Bound<'_, PyTuple>> {
     PyTuple::new(py, ts.into_iter().map(PyTensor::new))
+}
+
+/// A bound argument of clamp: None, a number, or a tensor.
+fn bound(obj: Option<&Bound<'_, PyAny>>) -> PyResult<Option<Tensor>> {
+    match obj {
+        None => Ok(None),
+        Some(o) if o.is_none() => Ok(None),
+        Some(o) => Ok(Some(operand_any(o, "min/max")?)),
+    }
+}
+
+/// In-place form of an out-of-place result: write it back into `slf` (dtype must fit).
+fn write_back<'py>(slf: &Bound<'py, PyTensor>, r: Tensor) -> PyResult<Bound<'py, PyTensor>> {
+    let t = slf.borrow().t.clone();
+    if r.dtype() != t.dtype() && !crate::dtype::can_cast(r.dtype(), t.dtype()) {
+        return Err(pyo3::exceptions::PyRuntimeError::new_err(format!(
+            "result type {} can't be cast to the desired output type {}",
+            ops::capitalized(r.dtype()),
+            ops::capitalized(t.dtype())
+        )));
+    }
+    Ok(update(slf, ops::copy::copy_(&t, &r)?))
+}
+
+#[pymethods]
+impl PyTensor {
+    #[pyo3(signature = (min=None, max=None, *, out=None))]
+    fn clamp(&self, py: Python<'_>, min: Option<&Bound<'_, PyAny>>, max: Option<&Bound<'_, PyAny>>, out: Option<&Bound<'_, PyTensor>>) -> PyResult<Py<PyAny>> {
+        let r = pointwise::clamp(&self.t, bound(min)?.as_ref(), bound(max)?.as_ref())?;
+        finish(py, out, r)
+    }
+    #[pyo3(signature = (min=None, max=None, *, out=None))]
+    fn clip(&self, py: Python<'_>, min: Option<&Bound<'_, PyAny>>, max: Option<&Bound<'_, PyAny>>, out: Option<&Bound<'_, PyTensor>>) -> PyResult<Py<PyAny>> {
+        self.clamp(py, min, max, out)
+    }
+    #[pyo3(signature = (min=None, max=None))]
+    fn clamp_<'py>(slf: &Bound<'py, Self>, min: Option<&Bound<'py, PyAny>>, max: Option<&Bound<'py, PyAny>>) -> PyResult<Bound<'py, Self>> {
+        let r = pointwise::clamp(&slf.borrow().t.clone(), bound(min)?.as_ref(), bound(max)?.as_ref())?;
+        write_back(slf, r)
+    }
+    #[pyo3(signature = (min=None, max=None))]
+    fn clip_<'py>(slf: &Bound<'py, Self>, min: Option<&Bound<'py, PyAny>>, max: Option<&Bound<'py, PyAny>>) -> PyResult<Bound<'py, Self>> {
+        Self::clamp_(slf, min, max)
+    }
+    fn clamp_min(&self, min: &Bound<'_, PyAny>) -> PyResult<PyTensor> {
+        Ok(PyTensor::new(pointwise::clamp(&self.t, bound(Some(min))?.as_ref(), None)?))
+    }
+    fn clamp_max(&self, max: &Bound<'_, PyAny>) -> PyResult<PyTensor> {
+        Ok(PyTensor::new(pointwise::clamp(&self.t, None, bound(Some(max))?.as_ref())?))
+    }
+    fn clamp_min_<'py>(slf: &Bound<'py, Self>, min: &Bound<'py, PyAny>) -> PyResult<Bound<'py, Self>> {
+        let r = pointwise::clamp(&slf.borrow().t.clone(), bound(Some(min))?.as_ref(), None)?;
+        write_back(slf, r)
+    }
+    fn clamp_max_<'py>(slf: &Bound<'py, Self>, max: &Bound<'py, PyAny>) -> PyResult<Bound<'py, Self>> {
+        let r = pointwise::clamp(&slf.borrow().t.clone(), None, bound(Some(max))?.as_ref())?;
+        write_back(slf, r)
+    }
+    fn lerp(&self, end: PyRef<'_, PyTensor>, weight: &Bound<'_, PyAny>) -> PyResult<PyTensor> {
+        let w = operand_any(weight, "weight")?;
+        Ok(PyTensor::new(pointwise::lerp(&self.t, &end.t, &w)?))
+    }
+    fn lerp_<'py>(slf: &Bound<'py, Self>, end: PyRef<'py, PyTensor>, weight: &Bound<'py, PyAny>) -> PyResult<Bound<'py, Self>> {
+        let w = operand_any(weight, "weight")?;
+        let r = pointwise::lerp(&slf.borrow().t.clone(), &end.t, &w)?;
+        write_back(slf, r)
+    }
+    #[pyo3(signature = (tensor1, tensor2, *, value=None))]
+    fn addcmul(&self, tensor1: PyRef<'_, PyTensor>, tensor2: PyRef<'_, PyTensor>, value: Option<&Bound<'_, PyAny>>) -> PyResult<PyTensor> {
+        let v = value.map(|v| require_scalar(v, "value")).transpose()?.unwrap_or(Scalar::Int(1));
+        Ok(PyTensor::new(pointwise::addcmul(&self.t, &tensor1.t, &tensor2.t, v)?))
+    }
+    #[pyo3(signature = (tensor1, tensor2, *, value=None))]
+    fn addcmul_<'py>(slf: &Bound<'py, Self>, tensor1: PyRef<'py, PyTensor>, tensor2: PyRef<'py, PyTensor>, value: Option<&Bound<'py, PyAny>>) -> PyResult<Bound<'py, Self>> {
+        let v = value.map(|v| require_scalar(v, "value")).transpose()?.unwrap_or(Scalar::Int(1));
+        let r = pointwise::addcmul(&slf.borrow().t.clone(), &tensor1.t, &tensor2.t, v)?;
+        write_back(slf, r)
+    }
+    #[pyo3(signature = (tensor1, tensor2, *, value=None))]
+    fn addcdiv(&self, tensor1: PyRef<'_, PyTensor>, tensor2: PyRef<'_, PyTensor>, value: Option<&Bound<'_, PyAny>>) -> PyResult<PyTensor> {
+        let v = value.map(|v| require_scalar(v, "value")).transpose()?.unwrap_or(Scalar::Int(1));
+        Ok(PyTensor::new(pointwise::addcdiv(&self.t, &tensor1.t, &tensor2.t, v)?))
+    }
+    #[pyo3(signature = (tensor1, tensor2, *, value=None))]
+    fn addcdiv_<'py>(slf: &Bound<'py, Self>, tensor1: PyRef<'py, PyTensor>, tensor2: PyRef<'py, PyTensor>, value: Option<&Bound<'py, PyAny>>) -> PyResult<Bound<'py, Self>> {
+        let v = value.map(|v| require_scalar(v, "value")).transpose()?.unwrap_or(Scalar::Int(1));
+        let r = pointwise::addcdiv(&slf.borrow().t.clone(), &tensor1.t, &tensor2.t, v)?;
+        write_back(slf, r)
+    }
+    #[pyo3(signature = (nan=0.0, posinf=None, neginf=None))]
+    fn nan_to_num(&self, nan: f64, posinf: Option<f64>, neginf: Option<f64>) -> PyResult<PyTensor> {
+        Ok(PyTensor::new(pointwise::nan_to_num(&self.t, nan, posinf, neginf)?))
+    }
+    #[pyo3(signature = (nan=0.0, posinf=None, neginf=None))]
+    fn nan_to_num_<'py>(slf: &Bound<'py, Self>, nan: f64, posinf: Option<f64>, neginf: Option<f64>) -> PyResult<Bound<'py, Self>> {
+        let r = pointwise::nan_to_num(&slf.borrow().t.clone(), nan, posinf, neginf)?;
+        write_back(slf, r)
+    }
+    #[pyo3(signature = (*, decimals=0))]
+    fn round(&self, decimals: i64) -> PyResult<PyTensor> {
+        Ok(PyTensor::new(pointwise::round_decimals(&self.t, decimals)?))
+    }
+    #[pyo3(signature = (*, decimals=0))]
+    fn round_<'py>(slf: &Bound<'py, Self>, decimals: i64) -> PyResult<Bound<'py, Self>> {
+        if decimals == 0 {
+            let t = slf.borrow().t.clone();
+            return Ok(update(slf, unary_(&un::ROUND, &t)?));
+        }
+        let r = pointwise::round_decimals(&slf.borrow().t.clone(), decimals)?;
+        write_back(slf, r)
+    }
+    #[pyo3(signature = (eps=None))]
+    fn logit(&self, eps: Option<f64>) -> PyResult<PyTensor> {
+        Ok(PyTensor::new(pointwise::logit(&self.t, eps)?))
+    }
+    fn xlogy(&self, other: &Bound<'_, PyAny>) -> PyResult<PyTensor> {
+        let o = operand_any(other, "other")?;
+        Ok(PyTensor::new(pointwise::xlogy(&self.t, &o)?))
+    }
+    #[pyo3(signature = (other, rtol=1e-05, atol=1e-08, equal_nan=false))]
+    fn isclose(&self, other: &Bound<'_, PyAny>, rtol: f64, atol: f64, equal_nan: bool) -> PyResult<PyTensor> {
+        let o = operand_any(other, "other")?;
+        Ok(PyTensor::new(pointwise::isclose(&self.t, &o, rtol, atol, equal_nan)?))
+    }
+    #[pyo3(signature = (other, rtol=1e-05, atol=1e-08, equal_nan=false))]
+    fn allclose(&self, other: &Bound<'_, PyAny>, rtol: f64, atol: f64, equal_nan: bool) -> PyResult<bool> {
+        let o = operand_any(other, "other")?;
+        let c = pointwise::isclose(&self.t, &o, rtol, atol, equal_nan)?;
+        Ok(reduce::all_any(&c, None, false, true)?.get_flat(0).to_f64() != 0.0)
+    }
+    fn equal(&self, other: PyRef<'_, PyTensor>) -> PyResult<bool> {
+        Ok(pointwise::equal(&self.t, &other.t)?)
+    }
 }
