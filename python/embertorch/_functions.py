@@ -29,6 +29,9 @@ sort argsort msort topk kthvalue median nanmedian mode quantile nanquantile uniq
 unique_consecutive bincount histc argwhere index_add index_copy index_fill index_put
 masked_select masked_scatter take take_along_dim put scatter_reduce
 clone detach numel
+roll rot90 tile repeat_interleave broadcast_to tril triu diag diag_embed diagflat trace outer ger
+kron narrow_copy fliplr flipud tensor_split hsplit vsplit dsplit vdot addmm addmv addr baddbmm
+addbmm
 """.split()
 
 # In-place function forms (`torch.sin_(x)`).
@@ -38,7 +41,14 @@ sin_ cos_ tan_ asin_ acos_ atan_ sinh_ cosh_ tanh_ asinh_ acosh_ atanh_ sigmoid_
 erfc_ erfinv_ floor_ ceil_ trunc_ fix_ frac_ logical_not_ clamp_ clip_ nan_to_num_ round_ index_put_
 """.split()
 
-__all__ = list(_METHODS) + list(_INPLACE) + [
+# Joining, broadcasting and contraction functions that are not Tensor methods.
+_JOINS = [
+    "hstack", "vstack", "row_stack", "dstack", "column_stack", "atleast_1d", "atleast_2d",
+    "atleast_3d", "broadcast_tensors", "broadcast_shapes", "meshgrid", "cartesian_prod",
+    "combinations", "tensordot", "einsum", "addmv_",
+]
+
+__all__ = list(_METHODS) + list(_INPLACE) + list(_JOINS) + [
     "max",
     "min",
     "var",
@@ -61,6 +71,8 @@ __all__ = list(_METHODS) + list(_INPLACE) + [
 _g = globals()
 for _name in _METHODS + _INPLACE:
     _g[_name] = getattr(Tensor, _name)
+for _name in _JOINS:
+    _g[_name] = getattr(_C, _name)
 
 max = Tensor.max
 min = Tensor.min

@@ -24,7 +24,7 @@ fn check_dtypes(a: &Tensor, b: &Tensor) -> Result<()> {
 }
 
 /// C type names used in PyTorch's matmul messages.
-fn ctype(d: DType) -> &'static str {
+pub(crate) fn ctype(d: DType) -> &'static str {
     match d {
         DType::F32 => "float",
         DType::F64 => "double",
@@ -64,10 +64,11 @@ fn bmm_named(a: &Tensor, b: &Tensor, name: &'static str) -> Result<Tensor> {
 }
 
 pub fn bmm(a: &Tensor, b: &Tensor) -> Result<Tensor> {
-    if a.ndim() != 3 || b.ndim() != 3 {
-        return Err(Error::runtime(format!(
-            "batch1 must be a 3D tensor"
-        )));
+    if a.ndim() != 3 {
+        return Err(Error::runtime("batch1 must be a 3D tensor"));
+    }
+    if b.ndim() != 3 {
+        return Err(Error::runtime("batch2 must be a 3D tensor"));
     }
     check_dtypes(a, b)?;
     if a.sizes()[0] != b.sizes()[0] || a.sizes()[2] != b.sizes()[1] {
@@ -84,9 +85,7 @@ pub fn bmm(a: &Tensor, b: &Tensor) -> Result<Tensor> {
 
 pub fn mm(a: &Tensor, b: &Tensor) -> Result<Tensor> {
     if a.ndim() != 2 {
-        return Err(Error::runtime(format!(
-            "self must be a matrix"
-        )));
+        return Err(Error::runtime("self must be a matrix"));
     }
     if b.ndim() != 2 {
         return Err(Error::runtime("mat2 must be a matrix"));
@@ -181,6 +180,9 @@ pub fn dot(a: &Tensor, b: &Tensor) -> Result<Tensor> {
             super::capitalized(b.dtype())
         )));
     }
+    if a.dtype() == DType::Bool {
+        return Err(Error::not_implemented("\"dot\" not implemented for 'Bool'"));
+    }
     if a.numel() != b.numel() {
         return Err(Error::runtime(format!(
             "inconsistent tensor size, expected tensor [{}] and src [{}] to have the same number of elements, but got {} and {} elements respectively",
@@ -225,8 +227,77 @@ pub fn matmul(a: &Tensor, b: &Tensor) -> Result<Tensor> {
         (2, 1) => mv(a, b),
         (1, 2) => squeeze(&mm(&unsqueeze(a, 0)?, b)?, Some(&[0])),
         (2, 2) => mm(a, b),
+        _ if should_fold(a, b) => folded(a, b),
         _ => batched(a, b),
     }
+}
+
+/// Whether a product of an N-d (N >= 3) and a 1-d or 2-d operand runs as one tall matrix
+/// against the small operand (one mm/mv instead of a batch of small products).
+fn should_fold(a: &Tensor, b: &Tensor) -> bool {
+    let a_larger = a.ndim() >= b.ndim();
+    let (big, small) = if a_larger { (a, b) } else { (b, a) };
+    if big.ndim() < 3 || small.ndim() > 2 {
+        return false;
+    }
+    // Folding also spares the backward an expanded copy of the small operand's gradient.
+    if small.requires_grad() && crate::autograd::mode::is_grad_enabled() {
+        return true;
+    }
+    // A 2-d left operand would fold only through a transposed, copied result.
+    if a.ndim() == 2 {
+        return false;
+    }
+    if big.numel() == 0 {
+        return true;
+    }
+    // The big operand (transposed when it is on the right) must merge its leading dims
+    // into rows without a copy.
+    let layout = if a_larger {
+        big.layout().clone()
+    } else {
+        big.layout().transpose(big.ndim() - 2, big.ndim() - 1)
+    };
+    let (s, st) = (&layout.sizes, &layout.strides);
+    (0..s.len() - 2).all(|i| st[i] == st[i + 1] * s[i + 1] as isize)
+}
+
+/// N-d @ 2-d or 1-d as one mm/mv on the N-d operand with its leading dims merged.
+fn folded(a: &Tensor, b: &Tensor) -> Result<Tensor> {
+    let flip = b.ndim() > a.ndim();
+    let t1 = if flip {
+        transpose(b, -1, -2)?
+    } else {
+        a.clone()
+    };
+    let t2 = match (flip, a.ndim()) {
+        (true, 2) => super::shape::t(a)?,
+        (true, _) => a.clone(),
+        (false, _) => b.clone(),
+    };
+    let s1 = t1.sizes().to_vec();
+    let k = s1[s1.len() - 1];
+    let rows: usize = s1[..s1.len() - 1].iter().product();
+    let mut out_shape = s1[..s1.len() - 1].to_vec();
+    if t2.ndim() == 2 {
+        out_shape.push(t2.sizes()[1]);
+    }
+    let tall = reshape(&t1, &[rows as i64, k as i64])?;
+    let out = if t2.ndim() == 2 {
+        mm(&tall, &t2)?
+    } else {
+        mv(&tall, &t2)?
+    };
+    if flip && t2.ndim() == 2 {
+        let shape: Vec<i64> = out_shape.iter().map(|&v| v as i64).collect();
+        // Back to row-major, as PyTorch returns it.
+        return Ok(super::copy::contiguous(&transpose(
+            &super::shape::view(&out, &shape)?,
+            -1,
+            -2,
+        )?));
+    }
+    super::join::unsafe_view(&out, &out_shape)
 }
 
 fn batched(a: &Tensor, b: &Tensor) -> Result<Tensor> {
@@ -236,32 +307,35 @@ fn batched(a: &Tensor, b: &Tensor) -> Result<Tensor> {
     let (ra, rb) = (a2.ndim(), b2.ndim());
     let (m, k) = (a2.sizes()[ra - 2], a2.sizes()[ra - 1]);
     let (k2, n) = (b2.sizes()[rb - 2], b2.sizes()[rb - 1]);
-    if k != k2 {
-        return Err(Error::runtime(format!(
-            "Expected size for first two dimensions of batch2 tensor to be: [{}, {}] but got: [{}, {}].",
-            a2.sizes()[..ra - 2].iter().product::<usize>(),
-            k,
-            b2.sizes()[..rb - 2].iter().product::<usize>(),
-            k2
-        )));
-    }
     let batch = broadcast_shapes(&a2.sizes()[..ra - 2], &b2.sizes()[..rb - 2])?;
     let nb: usize = batch.iter().product();
-    let mut ta: Vec<i64> = batch.iter().map(|&s| s as i64).collect();
-    let mut tb = ta.clone();
-    ta.extend([m as i64, k as i64]);
-    tb.extend([k as i64, n as i64]);
-    let a3 = reshape(&expand(&a2, &ta)?, &[nb as i64, m as i64, k as i64])?;
-    let b3 = reshape(&expand(&b2, &tb)?, &[nb as i64, k as i64, n as i64])?;
-    let out = bmm_named(&a3, &b3, "BmmBackward0")?;
-    let mut shape: Vec<i64> = batch.iter().map(|&s| s as i64).collect();
+    if k != k2 {
+        return Err(Error::runtime(format!(
+            "Expected size for first two dimensions of batch2 tensor to be: [{nb}, {k}] but got: [{nb}, {k2}]."
+        )));
+    }
+    let batch_i: Vec<i64> = batch.iter().map(|&s| s as i64).collect();
+    let ea = expand(&a2, &[batch_i.as_slice(), &[m as i64, k as i64]].concat())?;
+    let eb = expand(&b2, &[batch_i.as_slice(), &[k as i64, n as i64]].concat())?;
+    let mut shape: Vec<usize> = batch.to_vec();
     if a.ndim() > 1 {
-        shape.push(m as i64);
+        shape.push(m);
     }
     if b.ndim() > 1 {
-        shape.push(n as i64);
+        shape.push(n);
     }
-    reshape(&out, &shape)
+    if needs_grad(&[a, b]) {
+        // PyTorch's composition (expand, reshape, bmm, view), so the graph has its nodes.
+        let a3 = reshape(&ea, &[nb as i64, m as i64, k as i64])?;
+        let b3 = reshape(&eb, &[nb as i64, k as i64, n as i64])?;
+        let out = bmm_named(&a3, &b3, "BmmBackward0")?;
+        return super::join::unsafe_view(&out, &shape);
+    }
+    // Without history the batch dims are walked by stride: no operand is copied.
+    let full: Vec<usize> = [batch.as_slice(), &[m, n]].concat();
+    let out = Tensor::empty(&full, a.dtype());
+    crate::cpu::matmul::matmul_into(&out, &ea, &eb);
+    Ok(out.with_layout(crate::layout::Layout::contiguous(&shape)))
 }
 
 #[cfg(test)]

@@ -7,6 +7,7 @@ mod dlpack;
 mod dtype;
 mod errors;
 mod functions;
+mod joins;
 mod numpy;
 mod ops;
 mod optim;
@@ -115,6 +116,26 @@ fn embertorch_c(m: &Bound<'_, PyModule>) -> PyResult<()> {
         wrap_pyfunction!(f::is_tensor, m)?,
         wrap_pyfunction!(sorting::searchsorted, m)?,
         wrap_pyfunction!(sorting::bucketize, m)?,
+    ] {
+        m.add_function(func)?;
+    }
+    for func in [
+        wrap_pyfunction!(joins::hstack, m)?,
+        wrap_pyfunction!(joins::vstack, m)?,
+        wrap_pyfunction!(joins::row_stack, m)?,
+        wrap_pyfunction!(joins::dstack, m)?,
+        wrap_pyfunction!(joins::column_stack, m)?,
+        wrap_pyfunction!(joins::atleast_1d, m)?,
+        wrap_pyfunction!(joins::atleast_2d, m)?,
+        wrap_pyfunction!(joins::atleast_3d, m)?,
+        wrap_pyfunction!(joins::broadcast_tensors, m)?,
+        wrap_pyfunction!(joins::broadcast_shapes, m)?,
+        wrap_pyfunction!(joins::meshgrid, m)?,
+        wrap_pyfunction!(joins::cartesian_prod, m)?,
+        wrap_pyfunction!(joins::combinations, m)?,
+        wrap_pyfunction!(joins::tensordot, m)?,
+        wrap_pyfunction!(joins::einsum, m)?,
+        wrap_pyfunction!(joins::addmv_, m)?,
     ] {
         m.add_function(func)?;
     }

@@ -18,7 +18,7 @@ use pyo3::types::PyTuple;
 const RELEASE_GIL_AT: usize = 1 << 16;
 
 /// Run `f`, releasing the GIL for big tensors so other Python threads proceed.
-fn run<T: Send>(py: Python<'_>, n: usize, f: impl FnOnce() -> crate::Result<T> + Send) -> PyResult<T> {
+pub(crate) fn run<T: Send>(py: Python<'_>, n: usize, f: impl FnOnce() -> crate::Result<T> + Send) -> PyResult<T> {
     if n >= RELEASE_GIL_AT {
         Ok(py.detach(f)?)
     } else {
@@ -27,7 +27,7 @@ fn run<T: Send>(py: Python<'_>, n: usize, f: impl FnOnce() -> crate::Result<T> +
 }
 
 /// Write `result` into `out` when given (PyTorch's `out=`), else wrap it.
-fn finish(py: Python<'_>, out: Option<&Bound<'_, PyTensor>>, result: Tensor) -> PyResult<Py<PyAny>> {
+pub(crate) fn finish(py: Python<'_>, out: Option<&Bound<'_, PyTensor>>, result: Tensor) -> PyResult<Py<PyAny>> {
     match out {
         None => Ok(Bound::new(py, PyTensor::new(result))?.into_any().unbind()),
         Some(o) => {
