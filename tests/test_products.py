@@ -422,7 +422,7 @@ def test_einsum_matches_numpy(case):
     # Operands given as one list, and transposed/sliced operands give the same.
     got_list = torch.einsum(eq, [torch.tensor(a) for a in arrays])
     np.testing.assert_allclose(got_list.numpy(), want, rtol=1e-10, atol=1e-12)
-    odd = [torch.tensor(np.array(a.T, order="C")).permute(*reversed(range(a.ndim))) for a in arrays]
+    odd = [torch.tensor(np.array(a.T, order="C")).permute(tuple(reversed(range(a.ndim)))) for a in arrays]
     np.testing.assert_allclose(torch.einsum(eq, *odd).numpy(), want, rtol=1e-10, atol=1e-12)
 
 
