@@ -539,11 +539,26 @@ macro_rules! cast_as {
     };
 }
 
-// Between Rust primitives `as` is the C cast (float to int saturates instead of UB).
-cast_as!(u8, i8, i16, i32, i64, f32, f64 => u8);
-cast_as!(u8, i8, i16, i32, i64, f32, f64 => i8);
-cast_as!(u8, i8, i16, i32, i64, f32, f64 => i16);
-cast_as!(u8, i8, i16, i32, i64, f32, f64 => i32);
+// Between integers and to floats `as` is the C cast. Floats go to narrow integers through
+// int64 and then wrap, which is what PyTorch's CPU kernels (and numpy) give on x86:
+// -1.5 as uint8 is 255. Out of int64's range, `as` saturates rather than being undefined.
+cast_as!(u8, i8, i16, i32, i64 => u8);
+cast_as!(u8, i8, i16, i32, i64 => i8);
+cast_as!(u8, i8, i16, i32, i64 => i16);
+cast_as!(u8, i8, i16, i32, i64 => i32);
+
+macro_rules! cast_float_to_narrow_int {
+    ($($from:ty),* => $to:ty) => {
+        $(impl CastTo<$to> for $from {
+            #[inline(always)]
+            fn cast(self) -> $to { (self as i64) as $to }
+        })*
+    };
+}
+cast_float_to_narrow_int!(f32, f64 => u8);
+cast_float_to_narrow_int!(f32, f64 => i8);
+cast_float_to_narrow_int!(f32, f64 => i16);
+cast_float_to_narrow_int!(f32, f64 => i32);
 cast_as!(u8, i8, i16, i32, i64, f32, f64 => i64);
 cast_as!(u8, i8, i16, i32, i64, f32, f64 => f32);
 cast_as!(u8, i8, i16, i32, i64, f32, f64 => f64);
@@ -576,7 +591,7 @@ macro_rules! cast_half {
         }
         impl CastTo<$t> for $h {
             #[inline(always)]
-            fn cast(self) -> $t { self.to_f32() as $t }
+            fn cast(self) -> $t { CastTo::<$t>::cast(self.to_f32()) }
         })*
     };
 }
@@ -786,6 +801,10 @@ mod tests {
         assert_eq!(x, 255);
         let y: i32 = CastTo::<i32>::cast(-2.7f64);
         assert_eq!(y, -2);
+        let w: u8 = CastTo::<u8>::cast(-1.5f32);
+        assert_eq!(w, 255);
+        let h: u8 = CastTo::<u8>::cast(f16::from_f32(300.0));
+        assert_eq!(h, 44);
         let b: bool = CastTo::<bool>::cast(0.5f32);
         assert!(b);
         let h: f16 = CastTo::<f16>::cast(1.0f64 / 3.0);

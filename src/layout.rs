@@ -208,9 +208,9 @@ impl Layout {
         let m = self.ndim();
         if n < m {
             return Err(Error::runtime(format!(
-                "expand(torch.FloatTensor{{{}}}, size=[{}]): the number of sizes provided ({n}) must be greater or equal to the number of dimensions in the tensor ({m})",
-                self.sizes.iter().map(|s| s.to_string()).collect::<Vec<_>>().join(", "),
-                sizes.iter().map(|s| s.to_string()).collect::<Vec<_>>().join(", ")
+                "expand(size=[{}] of a tensor of shape [{}]): the number of sizes provided ({n}) must be greater or equal to the number of dimensions in the tensor ({m})",
+                sizes.iter().map(|s| s.to_string()).collect::<Vec<_>>().join(", "),
+                self.sizes.iter().map(|s| s.to_string()).collect::<Vec<_>>().join(", ")
             )));
         }
         let mut out = Layout {

@@ -933,10 +933,28 @@ pub fn index_select(x: &Tensor, dim: i64, index: &Tensor) -> Result<Tensor> {
     };
     items.push(IndexItem::Tensor(idx));
     // An index out of range is a RuntimeError here, unlike in `x[idx]` (PyTorch's kernels differ).
-    self::index(x, &items).map_err(|e| match e.kind {
-        crate::error::ErrorKind::Index => Error::runtime(e.message),
-        _ => e,
-    })
+    let out = {
+        let _g = crate::autograd::mode::GradModeGuard::new(false);
+        self::index(&x.detach(), &items).map_err(|e| match e.kind {
+            crate::error::ErrorKind::Index => Error::runtime(e.message),
+            _ => e,
+        })?
+    };
+    if needs_grad(&[x]) {
+        let sizes = x.dims();
+        let index = index.clone();
+        return Ok(record1(
+            "IndexSelectBackward0",
+            &[x],
+            out,
+            true,
+            Box::new(move |g| {
+                let zeros = Tensor::zeros(&sizes, g[0].dtype());
+                Ok(vec![Some(index_add(&zeros, d as i64, &index, &g[0], Scalar::Int(1), false)?)])
+            }),
+        ));
+    }
+    Ok(out)
 }
 
 // --- index_add / index_copy / index_fill along a dim ------------------------------------
