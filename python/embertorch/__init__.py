@@ -80,6 +80,7 @@ _C._register_size_type(Size)
 _tensor_str._get_default_dtype = get_default_dtype
 
 from . import _tensor  # noqa: E402  (adds the Python-level Tensor methods)
+from ._tensor import return_types  # noqa: E402
 from ._tensor import (  # noqa: E402
     BFloat16Tensor,
     BoolTensor,

@@ -64,6 +64,10 @@ __all__ = list(_METHODS) + list(_INPLACE) + list(_JOINS) + [
     "is_nonzero",
     "permute",
     "float_power",
+    "cummax",
+    "cummin",
+    "aminmax",
+    "randint_like",
     "searchsorted",
     "bucketize",
 ]
@@ -75,6 +79,9 @@ for _name in _JOINS:
     _g[_name] = getattr(_C, _name)
 
 max = Tensor.max
+cummax = Tensor.cummax
+cummin = Tensor.cummin
+aminmax = Tensor.aminmax
 min = Tensor.min
 var = Tensor.var
 std = Tensor.std
@@ -123,6 +130,14 @@ def float_power(input, exponent):
     base = input.double() if isinstance(input, Tensor) else input
     exp = exponent.double() if isinstance(exponent, Tensor) else exponent
     return pow(base, exp)
+
+
+def randint_like(input, low=0, high=None, *, generator=None, dtype=None, device=None, requires_grad=False):
+    """Random integers in [low, high) with `input`'s shape (and dtype unless given)."""
+    if high is None:
+        low, high = 0, low
+    return _C.randint(low, high, tuple(input.shape), generator=generator, dtype=dtype or input.dtype,
+                      device=device, requires_grad=requires_grad)
 
 
 def is_floating_point(input):

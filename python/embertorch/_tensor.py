@@ -126,20 +126,29 @@ Tensor.__array_priority__ = 1000
 
 # --- reductions with Python-level signatures -------------------------------------------
 
-_max_result = collections.namedtuple("max", ["values", "indices"])
-_min_result = collections.namedtuple("min", ["values", "indices"])
+def _result_type(name, fields=("values", "indices")):
+    """A named tuple printed as PyTorch prints its return types."""
+    base = collections.namedtuple(name, fields)
+
+    def __repr__(self):
+        body = ",\n".join(f"{f}={v!r}" for f, v in zip(self._fields, self))
+        return f"torch.return_types.{name}(\n{body})"
+
+    return type(name, (base,), {"__slots__": (), "__repr__": __repr__, "__module__": "torch.return_types"})
 
 
 class return_types:
     """Named tuples returned by reductions (`torch.return_types.max`, ...)."""
 
-    max = _max_result
-    min = _min_result
 
-
-# values/indices results of the sorting ops (built by the extension from these classes).
-for _name in ("sort", "topk", "kthvalue", "median", "nanmedian", "mode"):
-    setattr(return_types, _name, collections.namedtuple(_name, ["values", "indices"]))
+for _name in ("max", "min", "cummax", "cummin", "sort", "topk", "kthvalue", "median", "nanmedian", "mode"):
+    setattr(return_types, _name, _result_type(_name))
+return_types.aminmax = _result_type("aminmax", ("min", "max"))
+_max_result = return_types.max
+_min_result = return_types.min
+_cummax_result = return_types.cummax
+_cummin_result = return_types.cummin
+_aminmax_result = return_types.aminmax
 
 
 def _max(self, dim=None, keepdim=False):
@@ -198,6 +207,21 @@ def _contains(self, element):
     )
 
 
+def _cummax(self, dim):
+    return _cummax_result(*self._cummax(dim))
+
+
+def _cummin(self, dim):
+    return _cummin_result(*self._cummin(dim))
+
+
+def _aminmax(self, *, dim=None, keepdim=False):
+    return _aminmax_result(self.amin(dim, keepdim), self.amax(dim, keepdim))
+
+
+Tensor.cummax = _cummax
+Tensor.cummin = _cummin
+Tensor.aminmax = _aminmax
 Tensor.max = _max
 Tensor.min = _min
 Tensor.var = _var

@@ -828,3 +828,59 @@ mod tests {
         assert_eq!(i.to_f64_vec(), vec![1.0, 0.0]);
     }
 }
+
+/// `cummax` / `cummin` along `dim`: running extreme and the index where it was reached
+/// (the latest index among ties; NaN, once seen, stays).
+pub fn cum_extreme(x: &Tensor, dim: i64, want_max: bool) -> Result<(Tensor, Tensor)> {
+    let d = wrap_dim(dim, x.ndim())?;
+    let src = super::copy::clone_contiguous(&if x.ndim() == 0 { reshape(&x.detach(), &[1])? } else { x.detach() });
+    let values = Tensor::empty(src.sizes(), src.dtype());
+    let indices = Tensor::empty(src.sizes(), DType::I64);
+    let base = src.data_ptr_raw() as usize;
+    let el = src.dtype().size();
+    let pv = crate::cpu::iter::SendPtr(values.data_ptr_raw());
+    let pi = crate::cpu::iter::SendPtr(indices.data_ptr_raw() as *mut i64);
+    crate::dispatch_all!(src.dtype(), T => {
+        along_dim(&src, d, |p, stride, len, _| unsafe {
+            let off = ((p as usize - base) / el) as isize;
+            let (p, q, r) = (p as *const T, (pv.at(0) as *mut T).offset(off), pi.at(off));
+            let mut best = *p;
+            let mut at = 0i64;
+            for k in 0..len as isize {
+                let v = *p.offset(k * stride);
+                let take = best == best && (v != v || if want_max { v >= best } else { v <= best });
+                if take {
+                    best = v;
+                    at = k as i64;
+                }
+                *q.offset(k * stride) = best;
+                *r.offset(k * stride) = at;
+            }
+        })
+    });
+    let (values, indices) = if x.ndim() == 0 {
+        (reshape(&values, &[])?, reshape(&indices, &[])?)
+    } else {
+        (values, indices)
+    };
+    if x.dtype().is_float() && needs_grad(&[x]) {
+        let sizes = x.dims();
+        let idx = indices.clone();
+        let name = if want_max { "CummaxBackward0" } else { "CumminBackward0" };
+        let values = autograd::record1(
+            name,
+            &[x],
+            values,
+            true,
+            Box::new(move |g| {
+                let zeros = Tensor::zeros(&sizes, g[0].dtype());
+                if sizes.is_empty() {
+                    return Ok(vec![Some(g[0].clone())]);
+                }
+                Ok(vec![Some(super::index::scatter(&zeros, d as i64, &idx, &g[0], Some("add"))?)])
+            }),
+        );
+        return Ok((values, indices));
+    }
+    Ok((values, indices))
+}

@@ -910,3 +910,15 @@ impl PyTensor {
         Ok(pointwise::equal(&self.t, &other.t)?)
     }
 }
+
+#[pymethods]
+impl PyTensor {
+    fn _cummax<'py>(&self, py: Python<'py>, dim: i64) -> PyResult<Bound<'py, PyTuple>> {
+        let (v, i) = reduce::cum_extreme(&self.t, dim, true)?;
+        tensors_tuple(py, vec![v, i])
+    }
+    fn _cummin<'py>(&self, py: Python<'py>, dim: i64) -> PyResult<Bound<'py, PyTuple>> {
+        let (v, i) = reduce::cum_extreme(&self.t, dim, false)?;
+        tensors_tuple(py, vec![v, i])
+    }
+}
