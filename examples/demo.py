@@ -48,7 +48,12 @@ def accuracy(model, x, y):
 def progress(epoch, epochs, loss, acc, width=30):
     done = int(width * epoch / epochs)
     bar = "#" * done + "." * (width - done)
-    print(f"\r[{bar}] epoch {epoch:3d}/{epochs}  loss {loss:.4f}  train acc {acc:.3f}", end="", flush=True)
+    line = f"[{bar}] epoch {epoch:3d}/{epochs}  loss {loss:.4f}  train acc {acc:.3f}"
+    # Redraw one line on a terminal; one line per report in a log.
+    if sys.stdout.isatty():
+        print("\r" + line, end="", flush=True)
+    else:
+        print(line, flush=True)
 
 
 def main():

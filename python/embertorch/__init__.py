@@ -105,6 +105,7 @@ from .autograd.grad_mode import (  # noqa: E402
 )
 from . import autograd, cuda, testing  # noqa: E402
 from .serialization import load, save  # noqa: E402
+from ._finfo import finfo, iinfo  # noqa: E402
 
 
 def set_default_dtype(d):

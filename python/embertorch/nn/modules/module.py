@@ -433,12 +433,15 @@ class Module:
         return destination
 
     def _load_from_state_dict(self, state_dict, prefix, strict, missing, unexpected, errors, assign):
-        local = dict(
-            itertools.chain(
+        # Parameters and buffers set to None (e.g. ``bias=False``) are not part of the state.
+        local = {
+            k: v
+            for k, v in itertools.chain(
                 self._parameters.items(),
                 ((k, v) for k, v in self._buffers.items() if k not in self._non_persistent_buffers_set),
             )
-        )
+            if v is not None
+        }
         for name, current in local.items():
             key = prefix + name
             if key not in state_dict:
