@@ -92,15 +92,22 @@ def assert_close(
     rel = (diff / y.abs()).masked_fill(ok, 0.0).reshape(-1)
     i_abs = int(masked.argmax().item())
     i_rel = int(rel.argmax().item())
-    lines = [f"{kind} are not close!", ""]
+    exact = rtol == 0 and atol == 0
+    lines = [f"{kind} are not {'equal' if exact else 'close'}!", ""]
     if total > 1 or a.dim() > 0:
         lines.append(f"Mismatched elements: {n_bad} / {total} ({100.0 * n_bad / total:.1f}%)")
         at_abs = f" at index {_index_of(i_abs, tuple(a.shape))}"
         at_rel = f" at index {_index_of(i_rel, tuple(a.shape))}"
     else:
         at_abs = at_rel = ""
-    lines.append(f"Greatest absolute difference: {masked[i_abs].item()}{at_abs} (up to {atol} allowed)")
-    lines.append(f"Greatest relative difference: {rel[i_rel].item()}{at_rel} (up to {rtol} allowed)")
+    worst = masked[i_abs].item()
+    if not a.is_floating_point() and not b.is_floating_point():
+        worst = int(worst)
+    # Exact comparisons (integers, or zero tolerances) state no allowance, as in PyTorch.
+    allow_abs = "" if exact else f" (up to {atol} allowed)"
+    allow_rel = "" if exact else f" (up to {rtol} allowed)"
+    lines.append(f"Greatest absolute difference: {worst}{at_abs}{allow_abs}")
+    lines.append(f"Greatest relative difference: {rel[i_rel].item()}{at_rel}{allow_rel}")
     raise AssertionError("\n".join(lines))
 
 
