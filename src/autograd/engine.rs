@@ -349,9 +349,10 @@ pub fn accumulate_grad(leaf: &Tensor, g: Tensor, create_graph: bool) -> Result<(
     let prev = meta.lock().grad.clone();
     let new = match prev {
         None => {
-            if create_graph {
-                g
-            } else if g.is_uniquely_owned() && g.meta().is_none() && g.is_contiguous() {
+            // A gradient nobody else holds can become .grad as is; otherwise copy it so
+            // later in-place accumulation cannot write into another tensor.
+            let reusable = g.is_uniquely_owned() && g.meta().is_none() && g.is_contiguous();
+            if create_graph || reusable {
                 g
             } else {
                 ops::copy::clone_contiguous(&g.detach())

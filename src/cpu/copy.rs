@@ -16,6 +16,6 @@ pub fn copy_cast(dst: &Tensor, src: &Tensor) {
         return;
     }
     crate::dispatch_all!(dst.dtype(), D => {
-        crate::dispatch_all!(src.dtype(), S => map1::<S, D>(dst, src, |x| CastTo::<D>::cast(x)))
+        crate::dispatch_all!(src.dtype(), S => map1::<S, D>(dst, src, CastTo::<D>::cast))
     })
 }

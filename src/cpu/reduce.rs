@@ -23,8 +23,8 @@ impl Plan {
             red_sizes: SmallVec::new(),
             red_strides: SmallVec::new(),
         };
-        for d in 0..x.ndim() {
-            if reduce[d] {
+        for (d, &reduced) in reduce.iter().enumerate().take(x.ndim()) {
+            if reduced {
                 p.red_sizes.push(x.sizes()[d]);
                 p.red_strides.push(x.strides()[d]);
             } else {

@@ -45,7 +45,10 @@ pub(crate) fn try_new_output(sizes: &[usize], dtype: DType, like: &[&Tensor]) ->
         if t.sizes() == sizes && !t.is_contiguous() && !t.is_wrapped_number() {
             if let Some(strides) = crate::cpu::iter::strides_like(sizes, t.strides()) {
                 let n: usize = sizes.iter().product();
-                let storage = Arc::new(Storage::try_new_cpu(n * dtype.size(), dtype == DType::Bool)?);
+                let storage = Arc::new(Storage::try_new_cpu(
+                    n * dtype.size(),
+                    dtype == DType::Bool,
+                )?);
                 let layout = Layout {
                     sizes: sizes.into(),
                     strides,

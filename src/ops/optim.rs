@@ -51,6 +51,9 @@ pub struct Adagrad {
 }
 
 /// Checks, then a slice view of each tensor (all contiguous, same length and dtype).
+// The tensors' storage is shared and interior-mutable, so mutable slices come from shared
+// handles; distinct buffers (checked below) keep the slices from aliasing.
+#[allow(clippy::mut_from_ref)]
 fn slices<'a, T: FloatElement>(ts: &[&'a Tensor]) -> Result<Vec<&'a mut [T]>> {
     let n = ts[0].numel();
     for t in ts {
@@ -60,8 +63,13 @@ fn slices<'a, T: FloatElement>(ts: &[&'a Tensor]) -> Result<Vec<&'a mut [T]>> {
             ));
         }
     }
-    // Safety: distinct tensors own distinct contiguous buffers of n elements (the caller
-    // passes a parameter, its gradient and its own state buffers).
+    let ptrs: Vec<usize> = ts.iter().map(|t| t.data_ptr_mut::<T>() as usize).collect();
+    if n > 0 && (1..ptrs.len()).any(|i| ptrs[..i].contains(&ptrs[i])) {
+        return Err(Error::runtime(
+            "optimizer step: parameter, gradient and state must not share memory",
+        ));
+    }
+    // Safety: the buffers are distinct, contiguous and n elements long.
     Ok(ts
         .iter()
         .map(|t| unsafe { std::slice::from_raw_parts_mut(t.data_ptr_mut::<T>(), n) })
@@ -70,7 +78,9 @@ fn slices<'a, T: FloatElement>(ts: &[&'a Tensor]) -> Result<Vec<&'a mut [T]>> {
 
 fn check(param: &Tensor, grad: &Tensor) -> Result<()> {
     if !param.dtype().is_float() {
-        return Err(Error::runtime("optimizers only update floating point parameters"));
+        return Err(Error::runtime(
+            "optimizers only update floating point parameters",
+        ));
     }
     if param.sizes() != grad.sizes() {
         return Err(Error::runtime(format!(
@@ -98,7 +108,7 @@ pub fn sgd_step(param: &Tensor, grad: &Tensor, buf: Option<&Tensor>, h: &Sgd) ->
             let pv = p[0][i].to_acc();
             let mut d = g[0][i].to_acc();
             if h.maximize { d = -d; }
-            if h.weight_decay != 0.0 { d = d + wd * pv; }
+            if h.weight_decay != 0.0 { d += wd * pv; }
             if let Some(b) = rest.first_mut() {
                 let bv = if h.first_step { d } else { b[i].to_acc() * mom + d * (<Acc as num_traits::One>::one() - damp) };
                 b[i] = T::from_acc(bv);
@@ -114,7 +124,14 @@ pub fn sgd_step(param: &Tensor, grad: &Tensor, buf: Option<&Tensor>, h: &Sgd) ->
 }
 
 /// One Adam/AdamW step on `param` with state `m`, `v` (and `vmax` for amsgrad).
-pub fn adam_step(param: &Tensor, grad: &Tensor, m: &Tensor, v: &Tensor, vmax: Option<&Tensor>, h: &Adam) -> Result<()> {
+pub fn adam_step(
+    param: &Tensor,
+    grad: &Tensor,
+    m: &Tensor,
+    v: &Tensor,
+    vmax: Option<&Tensor>,
+    h: &Adam,
+) -> Result<()> {
     check(param, grad)?;
     let grad = super::cast(grad, param.dtype());
     let bc1 = 1.0 - h.beta1.powi(h.step as i32);
@@ -139,7 +156,7 @@ pub fn adam_step(param: &Tensor, grad: &Tensor, m: &Tensor, v: &Tensor, vmax: Op
             let mut g = gg[0][i].to_acc();
             if h.maximize { g = -g; }
             if h.weight_decay != 0.0 {
-                if h.decoupled { p = T::from_acc(p * decay).to_acc(); } else { g = g + wd * p; }
+                if h.decoupled { p = T::from_acc(p * decay).to_acc(); } else { g += wd * p; }
             }
             // exp_avg.lerp_(grad, 1 - beta1)
             let mv = mm[0][i].to_acc();
@@ -185,11 +202,12 @@ pub fn rmsprop_step(
         let (lr, alpha, eps, wd, mom) = (c(h.lr), c(h.alpha), c(h.eps), c(h.weight_decay), c(h.momentum));
         let n = s[0].len();
         let has_mom = momentum_buf.is_some();
+        #[allow(clippy::needless_range_loop)] // walks several slices in step
         for i in 0..n {
             let p = s[0][i].to_acc();
             let mut g = s[1][i].to_acc();
             if h.maximize { g = -g; }
-            if h.weight_decay != 0.0 { g = g + wd * p; }
+            if h.weight_decay != 0.0 { g += wd * p; }
             let sq = T::from_acc(s[2][i].to_acc() * alpha).to_acc();
             s[2][i] = T::from_acc(sq + (<Acc as num_traits::One>::one() - alpha) * g * g);
             let mut avg = s[2][i].to_acc();
@@ -228,7 +246,7 @@ pub fn adagrad_step(param: &Tensor, grad: &Tensor, sum: &Tensor, h: &Adagrad) ->
             let p = s[0][i].to_acc();
             let mut g = s[1][i].to_acc();
             if h.maximize { g = -g; }
-            if h.weight_decay != 0.0 { g = g + wd * p; }
+            if h.weight_decay != 0.0 { g += wd * p; }
             s[2][i] = T::from_acc(s[2][i].to_acc() + g * g);
             let std = T::from_acc(T::from_acc(s[2][i].to_acc().sqrt()).to_acc() + eps).to_acc();
             s[0][i] = T::from_acc(p - clr * T::from_acc(g / std).to_acc());
@@ -249,7 +267,15 @@ mod tests {
         let p = Tensor::from_vec(vec![1.0f64, 2.0], &[2]).unwrap();
         let g = Tensor::from_vec(vec![0.5f64, -1.0], &[2]).unwrap();
         let b = Tensor::zeros(&[2], DType::F64);
-        let h = |first| Sgd { lr: 0.1, momentum: 0.9, dampening: 0.0, weight_decay: 0.0, nesterov: false, maximize: false, first_step: first };
+        let h = |first| Sgd {
+            lr: 0.1,
+            momentum: 0.9,
+            dampening: 0.0,
+            weight_decay: 0.0,
+            nesterov: false,
+            maximize: false,
+            first_step: first,
+        };
         sgd_step(&p, &g, Some(&b), &h(true)).unwrap();
         assert_eq!(b.to_f64_vec(), vec![0.5, -1.0]);
         sgd_step(&p, &g, Some(&b), &h(false)).unwrap();

@@ -1088,11 +1088,11 @@ mod tests {
         assert_eq!(mmr.to_f64_vec(), mm(&a, &b).unwrap().to_f64_vec());
         let tr = einsum("ii", &[t(vec![1., 2., 3., 4.], &[2, 2])]).unwrap();
         assert_eq!(tr.to_f64_vec(), vec![5.]);
-        let s = einsum("ij->", &[a.clone()]).unwrap();
+        let s = einsum("ij->", std::slice::from_ref(&a)).unwrap();
         assert_eq!(s.to_f64_vec(), vec![15.]);
-        let tt = einsum("ij->ji", &[a.clone()]).unwrap();
+        let tt = einsum("ij->ji", std::slice::from_ref(&a)).unwrap();
         assert_eq!(tt.sizes(), &[3, 2]);
-        assert!(einsum("ij,jk->ik", &[a.clone()]).is_err());
+        assert!(einsum("ij,jk->ik", std::slice::from_ref(&a)).is_err());
         assert!(einsum("i1->i", &[a]).is_err());
     }
 

@@ -1,8 +1,12 @@
 //! Reductions: sum, mean, prod, extremes and their indices, logical, statistics, norms.
 
+// Generic kernels test NaN as `v != v` (it works for every element type) and are also
+// instantiated for bool, where ordering comparisons are meant.
+#![allow(clippy::eq_op, clippy::bool_comparison)]
+
 use super::binary::{self as bin, div, mul, sub};
-use super::shape::{reshape, unsqueeze};
 use super::cast;
+use super::shape::{reshape, unsqueeze};
 use crate::autograd::{self, needs_grad, SavedTensor};
 use crate::cpu::reduce::{along_dim, reduce, ElemFold, Plan, SumF64, SumI64};
 use crate::dtype::{DType, Element, Scalar};
@@ -97,7 +101,7 @@ fn sum_raw(x: &Tensor, spec: &Spec, dtype: DType) -> Tensor {
     let out = empty_out(spec, dtype);
     if dtype.is_float() {
         crate::dispatch_float!(dtype, O => {
-            crate::dispatch_all!(x.dtype(), T => reduce::<T, O, _>(x, &plan, &out, &SumF64, |a| O::from_f64(a)))
+            crate::dispatch_all!(x.dtype(), T => reduce::<T, O, _>(x, &plan, &out, &SumF64, O::from_f64))
         }, _ => unreachable!())
     } else {
         crate::dispatch_all!(x.dtype(), T => reduce::<T, i64, _>(x, &plan, &out, &SumI64, |a| a))
@@ -106,7 +110,12 @@ fn sum_raw(x: &Tensor, spec: &Spec, dtype: DType) -> Tensor {
 }
 
 /// `sum(dim, keepdim, dtype)`: integers and bools sum to int64.
-pub fn sum(x: &Tensor, dims: Option<&[i64]>, keepdim: bool, dtype: Option<DType>) -> Result<Tensor> {
+pub fn sum(
+    x: &Tensor,
+    dims: Option<&[i64]>,
+    keepdim: bool,
+    dtype: Option<DType>,
+) -> Result<Tensor> {
     let spec = Spec::new(x, dims, keepdim)?;
     let x_in = match dtype {
         Some(d) => super::copy::to_dtype(x, d)?,
@@ -120,7 +129,11 @@ pub fn sum(x: &Tensor, dims: Option<&[i64]>, keepdim: bool, dtype: Option<DType>
     let out = sum_raw(&x_in, &spec, out_dt);
     if out_dt.is_float() && needs_grad(&[&x_in]) {
         let sizes = x_in.dims();
-        let name = if dims.is_none() { "SumBackward0" } else { "SumBackward1" };
+        let name = if dims.is_none() {
+            "SumBackward0"
+        } else {
+            "SumBackward1"
+        };
         return Ok(autograd::record1(
             name,
             &[&x_in],
@@ -133,7 +146,12 @@ pub fn sum(x: &Tensor, dims: Option<&[i64]>, keepdim: bool, dtype: Option<DType>
 }
 
 /// `nansum`: NaNs count as zero.
-pub fn nansum(x: &Tensor, dims: Option<&[i64]>, keepdim: bool, dtype: Option<DType>) -> Result<Tensor> {
+pub fn nansum(
+    x: &Tensor,
+    dims: Option<&[i64]>,
+    keepdim: bool,
+    dtype: Option<DType>,
+) -> Result<Tensor> {
     if !x.dtype().is_float() {
         return sum(x, dims, keepdim, dtype);
     }
@@ -142,7 +160,12 @@ pub fn nansum(x: &Tensor, dims: Option<&[i64]>, keepdim: bool, dtype: Option<DTy
     sum(&cleaned, dims, keepdim, dtype)
 }
 
-pub fn mean(x: &Tensor, dims: Option<&[i64]>, keepdim: bool, dtype: Option<DType>) -> Result<Tensor> {
+pub fn mean(
+    x: &Tensor,
+    dims: Option<&[i64]>,
+    keepdim: bool,
+    dtype: Option<DType>,
+) -> Result<Tensor> {
     let dt = dtype.unwrap_or(x.dtype());
     if !dt.is_float() {
         return Err(Error::runtime(format!(
@@ -154,10 +177,17 @@ pub fn mean(x: &Tensor, dims: Option<&[i64]>, keepdim: bool, dtype: Option<DType
     let spec = Spec::new(&x_in, dims, keepdim)?;
     let count = spec.count(&x_in);
     let s = sum_raw(&x_in, &spec, dt);
-    let out = cast(&bin::div(&s, &Tensor::wrapped_scalar(Scalar::Int(count as i64)))?, dt);
+    let out = cast(
+        &bin::div(&s, &Tensor::wrapped_scalar(Scalar::Int(count as i64)))?,
+        dt,
+    );
     if needs_grad(&[&x_in]) {
         let sizes = x_in.dims();
-        let name = if dims.is_none() { "MeanBackward0" } else { "MeanBackward1" };
+        let name = if dims.is_none() {
+            "MeanBackward0"
+        } else {
+            "MeanBackward1"
+        };
         return Ok(autograd::record1(
             name,
             &[&x_in],
@@ -177,7 +207,10 @@ pub fn nanmean(x: &Tensor, dims: Option<&[i64]>, keepdim: bool) -> Result<Tensor
     if !x.dtype().is_float() {
         return mean(x, dims, keepdim, None);
     }
-    let valid = super::unary::unary(&super::unary::LOGICAL_NOT, &super::unary::unary(&super::unary::ISNAN, x)?)?;
+    let valid = super::unary::unary(
+        &super::unary::LOGICAL_NOT,
+        &super::unary::unary(&super::unary::ISNAN, x)?,
+    )?;
     let total = nansum(x, dims, keepdim, None)?;
     let count = sum(&valid, dims, keepdim, None)?;
     div(&total, &count)
@@ -204,19 +237,28 @@ pub fn sum_to_size(g: &Tensor, sizes: &[usize]) -> Result<Tensor> {
     reshape(&r, &target)
 }
 
-pub fn prod(x: &Tensor, dims: Option<&[i64]>, keepdim: bool, dtype: Option<DType>) -> Result<Tensor> {
+pub fn prod(
+    x: &Tensor,
+    dims: Option<&[i64]>,
+    keepdim: bool,
+    dtype: Option<DType>,
+) -> Result<Tensor> {
     let spec = Spec::new(x, dims, keepdim)?;
     let x_in = match dtype {
         Some(d) => super::copy::to_dtype(x, d)?,
         None => x.clone(),
     };
-    let out_dt = if x_in.dtype().is_float() { x_in.dtype() } else { DType::I64 };
+    let out_dt = if x_in.dtype().is_float() {
+        x_in.dtype()
+    } else {
+        DType::I64
+    };
     let plan = Plan::new(&x_in, &spec.mask);
     let out = empty_out(&spec, out_dt);
     if out_dt.is_float() {
         crate::dispatch_float!(out_dt, T => {
             let f = ElemFold { init: 1f64, step: |a: f64, v: T| a * v.to_f64(), merge: |a: f64, b: f64| a * b };
-            reduce::<T, T, _>(&x_in, &plan, &out, &f, |a| T::from_f64(a))
+            reduce::<T, T, _>(&x_in, &plan, &out, &f, T::from_f64)
         }, _ => unreachable!())
     } else {
         crate::dispatch_all!(x_in.dtype(), T => {
@@ -227,22 +269,39 @@ pub fn prod(x: &Tensor, dims: Option<&[i64]>, keepdim: bool, dtype: Option<DType
     if out_dt.is_float() && needs_grad(&[&x_in]) {
         let sx = SavedTensor::input(&x_in);
         let sizes = x_in.dims();
-        let name = if dims.is_none() { "ProdBackward0" } else { "ProdBackward1" };
-        return Ok(autograd::record1_with_output(name, &[&x_in], out, move |so| {
-            Box::new(move |g| {
-                let x = sx.unpack()?;
-                let out = so.unpack()?;
-                // d prod / dx_i = prod / x_i; where x_i == 0 use the product of the others.
-                let ge = expand_back(&mul(&g[0], &out)?, &sizes, &spec)?;
-                let zero = Tensor::wrapped_scalar(Scalar::Int(0));
-                let is_zero = bin::eq(&x, &zero)?;
-                let safe_x = super::index::where_(&is_zero, &Tensor::wrapped_scalar(Scalar::Int(1)), &x)?;
-                let grad_nonzero = div(&ge, &safe_x)?;
-                let others = prod_excluding_self(&x, &spec)?;
-                let grad_zero = mul(&expand_back(&g[0], &sizes, &spec)?, &others)?;
-                Ok(vec![Some(super::index::where_(&is_zero, &grad_zero, &grad_nonzero)?)])
-            })
-        }));
+        let name = if dims.is_none() {
+            "ProdBackward0"
+        } else {
+            "ProdBackward1"
+        };
+        return Ok(autograd::record1_with_output(
+            name,
+            &[&x_in],
+            out,
+            move |so| {
+                Box::new(move |g| {
+                    let x = sx.unpack()?;
+                    let out = so.unpack()?;
+                    // d prod / dx_i = prod / x_i; where x_i == 0 use the product of the others.
+                    let ge = expand_back(&mul(&g[0], &out)?, &sizes, &spec)?;
+                    let zero = Tensor::wrapped_scalar(Scalar::Int(0));
+                    let is_zero = bin::eq(&x, &zero)?;
+                    let safe_x = super::index::where_(
+                        &is_zero,
+                        &Tensor::wrapped_scalar(Scalar::Int(1)),
+                        &x,
+                    )?;
+                    let grad_nonzero = div(&ge, &safe_x)?;
+                    let others = prod_excluding_self(&x, &spec)?;
+                    let grad_zero = mul(&expand_back(&g[0], &sizes, &spec)?, &others)?;
+                    Ok(vec![Some(super::index::where_(
+                        &is_zero,
+                        &grad_zero,
+                        &grad_nonzero,
+                    )?)])
+                })
+            },
+        ));
     }
     Ok(out)
 }
@@ -295,7 +354,14 @@ fn check_nonempty(x: &Tensor, name: &str) -> Result<()> {
 }
 
 /// The extreme of a group, NaN winning (as torch.max / amax do).
-fn extreme_fold<T: Element>(want_max: bool) -> ElemFold<(T, bool), impl Fn((T, bool), T) -> (T, bool) + Sync, impl Fn((T, bool), (T, bool)) -> (T, bool) + Sync> {
+#[allow(clippy::type_complexity)]
+fn extreme_fold<T: Element>(
+    want_max: bool,
+) -> ElemFold<
+    (T, bool),
+    impl Fn((T, bool), T) -> (T, bool) + Sync,
+    impl Fn((T, bool), (T, bool)) -> (T, bool) + Sync,
+> {
     let better = move |a: T, b: T| -> bool {
         // Is b better than a?
         if b != b {
@@ -346,17 +412,19 @@ fn extreme_raw(x: &Tensor, spec: &Spec, want_max: bool) -> Tensor {
 pub fn amax(x: &Tensor, dims: Option<&[i64]>, keepdim: bool, want_max: bool) -> Result<Tensor> {
     let spec = Spec::new(x, dims, keepdim)?;
     let name = if want_max { "amax" } else { "amin" };
-    if x.numel() == 0 {
-        if spec.count(x) == 0 || x.ndim() == 0 {
-            return Err(Error::index(format!(
-                "{name}(): Expected reduction dim {} to have non-zero size.",
-                spec.reduced_dims().first().copied().unwrap_or(0)
-            )));
-        }
+    if x.numel() == 0 && (spec.count(x) == 0 || x.ndim() == 0) {
+        return Err(Error::index(format!(
+            "{name}(): Expected reduction dim {} to have non-zero size.",
+            spec.reduced_dims().first().copied().unwrap_or(0)
+        )));
     }
     let out = extreme_raw(x, &spec, want_max);
     if x.dtype().is_float() && needs_grad(&[x]) {
-        let grad_name = if want_max { "AmaxBackward0" } else { "AminBackward0" };
+        let grad_name = if want_max {
+            "AmaxBackward0"
+        } else {
+            "AminBackward0"
+        };
         return Ok(record_even_split(grad_name, x, out, spec));
     }
     Ok(out)
@@ -386,7 +454,11 @@ pub fn max_all(x: &Tensor, want_max: bool) -> Result<Tensor> {
     let spec = Spec::new(x, None, false)?;
     let out = extreme_raw(x, &spec, want_max);
     if x.dtype().is_float() && needs_grad(&[x]) {
-        let name = if want_max { "MaxBackward1" } else { "MinBackward1" };
+        let name = if want_max {
+            "MaxBackward1"
+        } else {
+            "MinBackward1"
+        };
         return Ok(record_even_split(name, x, out, spec));
     }
     Ok(out)
@@ -396,7 +468,11 @@ pub fn max_all(x: &Tensor, want_max: bool) -> Result<Tensor> {
 pub fn max_dim(x: &Tensor, dim: i64, keepdim: bool, want_max: bool) -> Result<(Tensor, Tensor)> {
     let (values, indices) = arg_extreme(x, Some(dim), keepdim, want_max)?;
     if x.dtype().is_float() && needs_grad(&[x]) {
-        let name = if want_max { "MaxBackward0" } else { "MinBackward0" };
+        let name = if want_max {
+            "MaxBackward0"
+        } else {
+            "MinBackward0"
+        };
         let values = record_index_select_back(name, x, values, &indices, dim, keepdim)?;
         return Ok((values, indices));
     }
@@ -427,13 +503,20 @@ pub fn record_index_select_back(
                 i = unsqueeze(&i, d as i64)?;
             }
             let zeros = Tensor::zeros(&sizes, g.dtype());
-            Ok(vec![Some(super::index::scatter(&zeros, d as i64, &i, &g, None)?)])
+            Ok(vec![Some(super::index::scatter(
+                &zeros, d as i64, &i, &g, None,
+            )?)])
         }),
     ))
 }
 
 /// Values and indices of the max/min along `dim` (or of the flattened tensor when None).
-pub fn arg_extreme(x: &Tensor, dim: Option<i64>, keepdim: bool, want_max: bool) -> Result<(Tensor, Tensor)> {
+pub fn arg_extreme(
+    x: &Tensor,
+    dim: Option<i64>,
+    keepdim: bool,
+    want_max: bool,
+) -> Result<(Tensor, Tensor)> {
     let (src, d) = match dim {
         Some(d) => (x.clone(), wrap_dim(d, x.ndim())?),
         None => (reshape(&x.detach(), &[-1])?, 0),
@@ -444,7 +527,11 @@ pub fn arg_extreme(x: &Tensor, dim: Option<i64>, keepdim: bool, want_max: bool) 
             "{name}(): Expected reduction dim {d} to have non-zero size."
         )));
     }
-    let src0 = if src.ndim() == 0 { reshape(&src.detach(), &[1])? } else { src.detach() };
+    let src0 = if src.ndim() == 0 {
+        reshape(&src.detach(), &[1])?
+    } else {
+        src.detach()
+    };
     let mut out_sizes: Dims = SmallVec::new();
     for (i, &s) in src0.sizes().iter().enumerate() {
         if i != d {
@@ -521,11 +608,17 @@ pub fn count_nonzero(x: &Tensor, dims: Option<&[i64]>) -> Result<Tensor> {
 }
 
 /// `var` / `std` with Bessel's `correction`.
-pub fn var(x: &Tensor, dims: Option<&[i64]>, correction: f64, keepdim: bool, take_sqrt: bool) -> Result<Tensor> {
+pub fn var(
+    x: &Tensor,
+    dims: Option<&[i64]>,
+    correction: f64,
+    keepdim: bool,
+    take_sqrt: bool,
+) -> Result<Tensor> {
     if !x.dtype().is_float() {
-        return Err(Error::runtime(format!(
-            "std and var only support floating point and complex dtypes"
-        )));
+        return Err(Error::runtime(
+            "std and var only support floating point and complex dtypes".to_string(),
+        ));
     }
     let spec = Spec::new(x, dims, keepdim)?;
     let n = spec.count(x) as f64;
@@ -537,13 +630,21 @@ pub fn var(x: &Tensor, dims: Option<&[i64]>, correction: f64, keepdim: bool, tak
         let ss = sum(&mul(&d, &d)?, Some(&rdims), keepdim, Some(DType::F64))?;
         let denom = (n - correction).max(0.0);
         let v = div(&ss, &Tensor::wrapped_scalar(Scalar::Float(denom)))?;
-        let v = if take_sqrt { super::unary::sqrt(&v)? } else { v };
+        let v = if take_sqrt {
+            super::unary::sqrt(&v)?
+        } else {
+            v
+        };
         cast(&v, x.dtype())
     };
     if needs_grad(&[x]) {
         let sx = SavedTensor::input(x);
         let sizes = x.dims();
-        let name = if take_sqrt { "StdBackward0" } else { "VarBackward0" };
+        let name = if take_sqrt {
+            "StdBackward0"
+        } else {
+            "VarBackward0"
+        };
         return Ok(autograd::record1_with_output(name, &[x], out, move |so| {
             Box::new(move |g| {
                 let x = sx.unpack()?;
@@ -565,7 +666,11 @@ pub fn var(x: &Tensor, dims: Option<&[i64]>, correction: f64, keepdim: bool, tak
 
 /// `logsumexp(dim, keepdim)`, shifted by the maximum for stability.
 pub fn logsumexp(x: &Tensor, dims: &[i64], keepdim: bool) -> Result<Tensor> {
-    let xf = if x.dtype().is_float() { x.clone() } else { super::copy::to_dtype(x, crate::dtype::default_float())? };
+    let xf = if x.dtype().is_float() {
+        x.clone()
+    } else {
+        super::copy::to_dtype(x, crate::dtype::default_float())?
+    };
     let spec = Spec::new(&xf, Some(dims), keepdim)?;
     let out = {
         let _guard = crate::autograd::mode::GradModeGuard::new(false);
@@ -577,20 +682,28 @@ pub fn logsumexp(x: &Tensor, dims: &[i64], keepdim: bool) -> Result<Tensor> {
         if keepdim {
             r
         } else {
-            reshape(&r, &spec.out_sizes.iter().map(|&s| s as i64).collect::<Vec<_>>())?
+            reshape(
+                &r,
+                &spec.out_sizes.iter().map(|&s| s as i64).collect::<Vec<_>>(),
+            )?
         }
     };
     if needs_grad(&[&xf]) {
         let sx = SavedTensor::input(&xf);
         let sizes = xf.dims();
-        return Ok(autograd::record1_with_output("LogsumexpBackward0", &[&xf], out, move |so| {
-            Box::new(move |g| {
-                let x = sx.unpack()?;
-                let oe = expand_back(&so.unpack()?, &sizes, &spec)?;
-                let ge = expand_back(&g[0], &sizes, &spec)?;
-                Ok(vec![Some(mul(&ge, &super::unary::exp(&sub(&x, &oe)?)?)?)])
-            })
-        }));
+        return Ok(autograd::record1_with_output(
+            "LogsumexpBackward0",
+            &[&xf],
+            out,
+            move |so| {
+                Box::new(move |g| {
+                    let x = sx.unpack()?;
+                    let oe = expand_back(&so.unpack()?, &sizes, &spec)?;
+                    let ge = expand_back(&g[0], &sizes, &spec)?;
+                    Ok(vec![Some(mul(&ge, &super::unary::exp(&sub(&x, &oe)?)?)?)])
+                })
+            },
+        ));
     }
     Ok(out)
 }
@@ -611,7 +724,10 @@ pub fn vector_norm(x: &Tensor, ord: f64, dims: Option<&[i64]>, keepdim: bool) ->
         return amax(&a, dims, keepdim, false);
     }
     if ord == 0.0 {
-        let nz = super::copy::to_dtype(&bin::binary(&bin::NE, x, &Tensor::wrapped_scalar(Scalar::Int(0)))?, x.dtype())?;
+        let nz = super::copy::to_dtype(
+            &bin::binary(&bin::NE, x, &Tensor::wrapped_scalar(Scalar::Int(0)))?,
+            x.dtype(),
+        )?;
         return sum(&nz.detach(), dims, keepdim, None);
     }
     if ord == 1.0 {
@@ -627,17 +743,26 @@ pub fn vector_norm(x: &Tensor, ord: f64, dims: Option<&[i64]>, keepdim: bool) ->
         if needs_grad(&[x]) {
             let sx = SavedTensor::input(x);
             let sizes = x.dims();
-            return Ok(autograd::record1_with_output("LinalgVectorNormBackward0", &[x], out, move |so| {
-                Box::new(move |g| {
-                    let x = sx.unpack()?;
-                    let n = expand_back(&so.unpack()?, &sizes, &spec)?;
-                    let ge = expand_back(&g[0], &sizes, &spec)?;
-                    let zero = bin::eq(&n, &Tensor::wrapped_scalar(Scalar::Int(0)))?;
-                    let safe = super::index::where_(&zero, &Tensor::wrapped_scalar(Scalar::Int(1)), &n)?;
-                    let r = mul(&ge, &div(&x, &safe)?)?;
-                    Ok(vec![Some(super::unary::masked_zero_where(&r, &zero)?)])
-                })
-            }));
+            return Ok(autograd::record1_with_output(
+                "LinalgVectorNormBackward0",
+                &[x],
+                out,
+                move |so| {
+                    Box::new(move |g| {
+                        let x = sx.unpack()?;
+                        let n = expand_back(&so.unpack()?, &sizes, &spec)?;
+                        let ge = expand_back(&g[0], &sizes, &spec)?;
+                        let zero = bin::eq(&n, &Tensor::wrapped_scalar(Scalar::Int(0)))?;
+                        let safe = super::index::where_(
+                            &zero,
+                            &Tensor::wrapped_scalar(Scalar::Int(1)),
+                            &n,
+                        )?;
+                        let r = mul(&ge, &div(&x, &safe)?)?;
+                        Ok(vec![Some(super::unary::masked_zero_where(&r, &zero)?)])
+                    })
+                },
+            ));
         }
         return Ok(out);
     }
@@ -655,7 +780,11 @@ fn cumulative(x: &Tensor, dim: i64, product: bool, dtype: Option<DType>) -> Resu
         None => x.clone(),
     };
     let d = wrap_dim(dim, src.ndim())?;
-    let src0 = if src.ndim() == 0 { reshape(&src.detach(), &[1])? } else { src.detach() };
+    let src0 = if src.ndim() == 0 {
+        reshape(&src.detach(), &[1])?
+    } else {
+        src.detach()
+    };
     let out = Tensor::empty(src0.sizes(), src0.dtype());
     let out_t = out.clone();
     let ostride = out.strides().get(d).copied().unwrap_or(1);
@@ -724,16 +853,21 @@ pub fn cumprod(x: &Tensor, dim: i64) -> Result<Tensor> {
     if out.dtype().is_float() && needs_grad(&[x]) {
         let d = wrap_dim(dim, x.ndim())? as i64;
         let sx = SavedTensor::input(x);
-        return Ok(autograd::record1_with_output("CumprodBackward0", &[x], out, move |so| {
-            Box::new(move |g| {
-                // Valid for nonzero inputs: grad_i = sum_{j>=i} g_j out_j / x_i
-                let x = sx.unpack()?;
-                let go = mul(&g[0], &so.unpack()?)?;
-                let f = super::shape::flip(&go, &[d])?;
-                let rc = super::shape::flip(&cumsum(&f, d, None)?, &[d])?;
-                Ok(vec![Some(div(&rc, &x)?)])
-            })
-        }));
+        return Ok(autograd::record1_with_output(
+            "CumprodBackward0",
+            &[x],
+            out,
+            move |so| {
+                Box::new(move |g| {
+                    // Valid for nonzero inputs: grad_i = sum_{j>=i} g_j out_j / x_i
+                    let x = sx.unpack()?;
+                    let go = mul(&g[0], &so.unpack()?)?;
+                    let f = super::shape::flip(&go, &[d])?;
+                    let rc = super::shape::flip(&cumsum(&f, d, None)?, &[d])?;
+                    Ok(vec![Some(div(&rc, &x)?)])
+                })
+            },
+        ));
     }
     Ok(out)
 }
@@ -754,12 +888,20 @@ pub fn softmax(x: &Tensor, dim: i64, log: bool, dtype: Option<DType>) -> Result<
     let d = wrap_dim(dim, x.ndim())? as i64;
     let out = {
         let _guard = crate::autograd::mode::GradModeGuard::new(false);
-        let m = if x.ndim() == 0 { x.clone() } else { amax(&x, Some(&[d]), true, true)? };
+        let m = if x.ndim() == 0 {
+            x.clone()
+        } else {
+            amax(&x, Some(&[d]), true, true)?
+        };
         let finite = super::unary::unary(&super::unary::ISFINITE, &m)?;
         let m = super::index::where_(&finite, &m, &Tensor::wrapped_scalar(Scalar::Float(0.0)))?;
         let shifted = sub(&x, &m)?;
         let e = super::unary::exp(&shifted)?;
-        let s = if x.ndim() == 0 { e.clone() } else { sum(&e, Some(&[d]), true, None)? };
+        let s = if x.ndim() == 0 {
+            e.clone()
+        } else {
+            sum(&e, Some(&[d]), true, None)?
+        };
         let r = if log {
             sub(&shifted, &super::unary::log(&s)?)?
         } else {
@@ -768,13 +910,21 @@ pub fn softmax(x: &Tensor, dim: i64, log: bool, dtype: Option<DType>) -> Result<
         super::copy::contiguous(&r)
     };
     if needs_grad(&[&x]) {
-        let name = if log { "LogSoftmaxBackward0" } else { "SoftmaxBackward0" };
+        let name = if log {
+            "LogSoftmaxBackward0"
+        } else {
+            "SoftmaxBackward0"
+        };
         return Ok(autograd::record1_with_output(name, &[&x], out, move |so| {
             Box::new(move |g| {
                 let y = so.unpack()?;
                 let g = &g[0];
                 let keep = |t: &Tensor| -> Result<Tensor> {
-                    if t.ndim() == 0 { Ok(t.clone()) } else { sum(t, Some(&[d]), true, None) }
+                    if t.ndim() == 0 {
+                        Ok(t.clone())
+                    } else {
+                        sum(t, Some(&[d]), true, None)
+                    }
                 };
                 let r = if log {
                     // g - exp(y) * sum(g)
@@ -788,6 +938,76 @@ pub fn softmax(x: &Tensor, dim: i64, log: bool, dtype: Option<DType>) -> Result<
         }));
     }
     Ok(out)
+}
+
+/// `cummax` / `cummin` along `dim`: running extreme and the index where it was reached
+/// (the latest index among ties; NaN, once seen, stays).
+pub fn cum_extreme(x: &Tensor, dim: i64, want_max: bool) -> Result<(Tensor, Tensor)> {
+    let d = wrap_dim(dim, x.ndim())?;
+    let src = super::copy::clone_contiguous(&if x.ndim() == 0 {
+        reshape(&x.detach(), &[1])?
+    } else {
+        x.detach()
+    });
+    let values = Tensor::empty(src.sizes(), src.dtype());
+    let indices = Tensor::empty(src.sizes(), DType::I64);
+    let base = src.data_ptr_raw() as usize;
+    let el = src.dtype().size();
+    let pv = crate::cpu::iter::SendPtr(values.data_ptr_raw());
+    let pi = crate::cpu::iter::SendPtr(indices.data_ptr_raw() as *mut i64);
+    crate::dispatch_all!(src.dtype(), T => {
+        along_dim(&src, d, |p, stride, len, _| unsafe {
+            let off = ((p as usize - base) / el) as isize;
+            let (p, q, r) = (p as *const T, (pv.at(0) as *mut T).offset(off), pi.at(off));
+            let mut best = *p;
+            let mut at = 0i64;
+            for k in 0..len as isize {
+                let v = *p.offset(k * stride);
+                let take = best == best && (v != v || if want_max { v >= best } else { v <= best });
+                if take {
+                    best = v;
+                    at = k as i64;
+                }
+                *q.offset(k * stride) = best;
+                *r.offset(k * stride) = at;
+            }
+        })
+    });
+    let (values, indices) = if x.ndim() == 0 {
+        (reshape(&values, &[])?, reshape(&indices, &[])?)
+    } else {
+        (values, indices)
+    };
+    if x.dtype().is_float() && needs_grad(&[x]) {
+        let sizes = x.dims();
+        let idx = indices.clone();
+        let name = if want_max {
+            "CummaxBackward0"
+        } else {
+            "CumminBackward0"
+        };
+        let values = autograd::record1(
+            name,
+            &[x],
+            values,
+            true,
+            Box::new(move |g| {
+                let zeros = Tensor::zeros(&sizes, g[0].dtype());
+                if sizes.is_empty() {
+                    return Ok(vec![Some(g[0].clone())]);
+                }
+                Ok(vec![Some(super::index::scatter(
+                    &zeros,
+                    d as i64,
+                    &idx,
+                    &g[0],
+                    Some("add"),
+                )?)])
+            }),
+        );
+        return Ok((values, indices));
+    }
+    Ok((values, indices))
 }
 
 #[cfg(test)]
@@ -827,60 +1047,4 @@ mod tests {
         assert_eq!(v.to_f64_vec(), vec![3.0, 3.0]);
         assert_eq!(i.to_f64_vec(), vec![1.0, 0.0]);
     }
-}
-
-/// `cummax` / `cummin` along `dim`: running extreme and the index where it was reached
-/// (the latest index among ties; NaN, once seen, stays).
-pub fn cum_extreme(x: &Tensor, dim: i64, want_max: bool) -> Result<(Tensor, Tensor)> {
-    let d = wrap_dim(dim, x.ndim())?;
-    let src = super::copy::clone_contiguous(&if x.ndim() == 0 { reshape(&x.detach(), &[1])? } else { x.detach() });
-    let values = Tensor::empty(src.sizes(), src.dtype());
-    let indices = Tensor::empty(src.sizes(), DType::I64);
-    let base = src.data_ptr_raw() as usize;
-    let el = src.dtype().size();
-    let pv = crate::cpu::iter::SendPtr(values.data_ptr_raw());
-    let pi = crate::cpu::iter::SendPtr(indices.data_ptr_raw() as *mut i64);
-    crate::dispatch_all!(src.dtype(), T => {
-        along_dim(&src, d, |p, stride, len, _| unsafe {
-            let off = ((p as usize - base) / el) as isize;
-            let (p, q, r) = (p as *const T, (pv.at(0) as *mut T).offset(off), pi.at(off));
-            let mut best = *p;
-            let mut at = 0i64;
-            for k in 0..len as isize {
-                let v = *p.offset(k * stride);
-                let take = best == best && (v != v || if want_max { v >= best } else { v <= best });
-                if take {
-                    best = v;
-                    at = k as i64;
-                }
-                *q.offset(k * stride) = best;
-                *r.offset(k * stride) = at;
-            }
-        })
-    });
-    let (values, indices) = if x.ndim() == 0 {
-        (reshape(&values, &[])?, reshape(&indices, &[])?)
-    } else {
-        (values, indices)
-    };
-    if x.dtype().is_float() && needs_grad(&[x]) {
-        let sizes = x.dims();
-        let idx = indices.clone();
-        let name = if want_max { "CummaxBackward0" } else { "CumminBackward0" };
-        let values = autograd::record1(
-            name,
-            &[x],
-            values,
-            true,
-            Box::new(move |g| {
-                let zeros = Tensor::zeros(&sizes, g[0].dtype());
-                if sizes.is_empty() {
-                    return Ok(vec![Some(g[0].clone())]);
-                }
-                Ok(vec![Some(super::index::scatter(&zeros, d as i64, &idx, &g[0], Some("add"))?)])
-            }),
-        );
-        return Ok((values, indices));
-    }
-    Ok((values, indices))
 }

@@ -22,7 +22,11 @@ pub fn dtype_object(py: Python<'_>, d: DType) -> Py<PyDType> {
             .map(|&dtype| Py::new(py, PyDType { dtype }).expect("dtype object"))
             .collect()
     });
-    all[DType::ALL.iter().position(|&x| x == d).expect("known dtype")].clone_ref(py)
+    all[DType::ALL
+        .iter()
+        .position(|&x| x == d)
+        .expect("known dtype")]
+    .clone_ref(py)
 }
 
 #[pymethods]
@@ -107,7 +111,14 @@ pub fn extract_opt_dtype(obj: Option<&Bound<'_, PyAny>>) -> PyResult<Option<DTyp
     }
 }
 
-#[pyclass(name = "device", module = "embertorch", frozen, eq, hash, skip_from_py_object)]
+#[pyclass(
+    name = "device",
+    module = "embertorch",
+    frozen,
+    eq,
+    hash,
+    skip_from_py_object
+)]
 #[derive(PartialEq, Eq, Hash, Clone)]
 pub struct PyDevice {
     pub kind: String,
@@ -137,9 +148,9 @@ impl PyDevice {
         }
         let idx = match index {
             Some(i) if i < 0 => {
-                return Err(pyo3::exceptions::PyRuntimeError::new_err(format!(
-                    "Device index must not be negative"
-                )))
+                return Err(pyo3::exceptions::PyRuntimeError::new_err(
+                    "Device index must not be negative".to_string(),
+                ))
             }
             Some(i) => Some(i as usize),
             None => parsed,
