@@ -1,7 +1,7 @@
 """Adam and AdamW (decoupled weight decay), with amsgrad."""
 
 from .. import _C
-from .optimizer import Optimizer, _no_grad
+from .optimizer import Optimizer, _fused_step, _no_grad
 
 
 class Adam(Optimizer):
@@ -20,10 +20,10 @@ class Adam(Optimizer):
             raise ValueError(f"Invalid beta parameter at index 1: {betas[1]}")
         if not 0.0 <= weight_decay:
             raise ValueError(f"Invalid weight_decay value: {weight_decay}")
-        defaults = dict(lr=lr, betas=betas, eps=eps, weight_decay=weight_decay, amsgrad=amsgrad,
-                        maximize=maximize, foreach=foreach, capturable=capturable,
-                        differentiable=differentiable, fused=fused,
-                        decoupled_weight_decay=decoupled_weight_decay or self._decoupled)
+        defaults = {"lr": lr, "betas": betas, "eps": eps, "weight_decay": weight_decay, "amsgrad": amsgrad,
+                    "maximize": maximize, "foreach": foreach, "capturable": capturable,
+                    "differentiable": differentiable, "fused": fused,
+                    "decoupled_weight_decay": decoupled_weight_decay or self._decoupled}
         super().__init__(params, defaults)
 
     def step(self, closure=None):
@@ -43,10 +43,10 @@ class Adam(Optimizer):
                         if group["amsgrad"]:
                             state["max_exp_avg_sq"] = _C.zeros_like(p)
                     state["step"] += 1
-                    _C._adam_step(p, p.grad, state["exp_avg"], state["exp_avg_sq"], state.get("max_exp_avg_sq"),
-                                  int(state["step"].item()), group["lr"], beta1, beta2, group["eps"],
-                                  group["weight_decay"], group["amsgrad"], group["maximize"],
-                                  group["decoupled_weight_decay"])
+                    _fused_step(_C._adam_step, p, p.grad, state, ("exp_avg", "exp_avg_sq", "max_exp_avg_sq"),
+                                int(state["step"].item()), group["lr"], beta1, beta2, group["eps"],
+                                group["weight_decay"], group["amsgrad"], group["maximize"],
+                                group["decoupled_weight_decay"])
         return loss
 
 

@@ -25,6 +25,23 @@ class _no_grad:
         _C._set_grad_enabled(self.prev)
 
 
+def _fused_step(kernel, p, grad, state, keys, *args):
+    """Run a fused Rust update `kernel(p, grad, *state[keys], *args)`.
+
+    The kernels need contiguous operands, but a leaf parameter may be a non-contiguous tensor
+    (e.g. created by `.t()`), and `zeros_like` keeps its strides for the state. State tensors are
+    made contiguous once (they belong to the optimizer); a non-contiguous parameter is stepped on
+    a contiguous copy that is written back."""
+    for k in keys:
+        t = state.get(k)
+        if t is not None and not t.is_contiguous():
+            state[k] = t.contiguous()
+    work = p if p.is_contiguous() else p.contiguous()
+    kernel(work, grad.contiguous(), *[state.get(k) for k in keys], *args)
+    if work is not p:
+        p.copy_(work)
+
+
 class Optimizer:
     """Holds parameter groups (each a dict with its own hyper-parameters) and per-parameter
     state; subclasses implement `step`."""
@@ -68,7 +85,7 @@ class Optimizer:
             if default is required and name not in param_group:
                 raise ValueError(f"parameter group didn't specify a value of required optimization parameter {name}")
             param_group.setdefault(name, default)
-        existing = set(id(p) for g in self.param_groups for p in g["params"])
+        existing = {id(p) for g in self.param_groups for p in g["params"]}
         if any(id(p) in existing for p in param_group["params"]):
             raise ValueError("some parameters appear in more than one parameter group")
         self.param_groups.append(param_group)

@@ -1,7 +1,7 @@
 """RMSprop and Adagrad."""
 
 from .. import _C
-from .optimizer import Optimizer, _no_grad
+from .optimizer import Optimizer, _fused_step, _no_grad
 
 
 class RMSprop(Optimizer):
@@ -17,9 +17,9 @@ class RMSprop(Optimizer):
             raise ValueError(f"Invalid weight_decay value: {weight_decay}")
         if not 0.0 <= alpha:
             raise ValueError(f"Invalid alpha value: {alpha}")
-        defaults = dict(lr=lr, momentum=momentum, alpha=alpha, eps=eps, centered=centered,
-                        weight_decay=weight_decay, capturable=capturable, foreach=foreach, maximize=maximize,
-                        differentiable=differentiable)
+        defaults = {"lr": lr, "momentum": momentum, "alpha": alpha, "eps": eps, "centered": centered,
+                    "weight_decay": weight_decay, "capturable": capturable, "foreach": foreach, "maximize": maximize,
+                    "differentiable": differentiable}
         super().__init__(params, defaults)
 
     def step(self, closure=None):
@@ -38,9 +38,9 @@ class RMSprop(Optimizer):
                         if group["centered"]:
                             state["grad_avg"] = _C.zeros_like(p)
                     state["step"] += 1
-                    _C._rmsprop_step(p, p.grad, state["square_avg"], state.get("momentum_buffer"),
-                                     state.get("grad_avg"), group["lr"], group["alpha"], group["eps"],
-                                     group["weight_decay"], group["momentum"], group["centered"], group["maximize"])
+                    _fused_step(_C._rmsprop_step, p, p.grad, state, ("square_avg", "momentum_buffer", "grad_avg"),
+                                group["lr"], group["alpha"], group["eps"], group["weight_decay"], group["momentum"],
+                                group["centered"], group["maximize"])
         return loss
 
 
@@ -57,15 +57,18 @@ class Adagrad(Optimizer):
             raise ValueError(f"Invalid initial_accumulator_value value: {initial_accumulator_value}")
         if not 0.0 <= eps:
             raise ValueError(f"Invalid epsilon value: {eps}")
-        defaults = dict(lr=lr, lr_decay=lr_decay, eps=eps, weight_decay=weight_decay,
-                        initial_accumulator_value=initial_accumulator_value, foreach=foreach,
-                        maximize=maximize, differentiable=differentiable, fused=fused)
+        defaults = {"lr": lr, "lr_decay": lr_decay, "eps": eps, "weight_decay": weight_decay,
+                    "initial_accumulator_value": initial_accumulator_value, "foreach": foreach,
+                    "maximize": maximize, "differentiable": differentiable, "fused": fused}
         super().__init__(params, defaults)
         for group in self.param_groups:
             for p in group["params"]:
-                state = self.state[p]
-                state["step"] = _C.tensor(0.0)
-                state["sum"] = _C.full_like(p, group["initial_accumulator_value"])
+                self._init_state(p, group)
+
+    def _init_state(self, p, group):
+        state = self.state[p]
+        state["step"] = _C.tensor(0.0)
+        state["sum"] = _C.full_like(p, group["initial_accumulator_value"])
 
     def step(self, closure=None):
         loss = self._closure_loss(closure)
@@ -74,8 +77,10 @@ class Adagrad(Optimizer):
                 for p in group["params"]:
                     if p.grad is None:
                         continue
+                    if not self.state[p]:  # a group added by add_param_group after construction
+                        self._init_state(p, group)
                     state = self.state[p]
                     state["step"] += 1
-                    _C._adagrad_step(p, p.grad, state["sum"], int(state["step"].item()), group["lr"],
-                                     group["lr_decay"], group["weight_decay"], group["eps"], group["maximize"])
+                    _fused_step(_C._adagrad_step, p, p.grad, state, ("sum",), int(state["step"].item()), group["lr"],
+                                group["lr_decay"], group["weight_decay"], group["eps"], group["maximize"])
         return loss

@@ -1,7 +1,7 @@
 """Stochastic gradient descent with momentum, dampening, Nesterov and weight decay."""
 
 from .. import _C
-from .optimizer import Optimizer, _no_grad, required
+from .optimizer import Optimizer, _fused_step, _no_grad, required
 
 
 class SGD(Optimizer):
@@ -15,9 +15,9 @@ class SGD(Optimizer):
             raise ValueError(f"Invalid weight_decay value: {weight_decay}")
         if nesterov and (momentum <= 0 or dampening != 0):
             raise ValueError("Nesterov momentum requires a momentum and zero dampening")
-        defaults = dict(lr=lr, momentum=momentum, dampening=dampening, weight_decay=weight_decay,
-                        nesterov=nesterov, maximize=maximize, foreach=foreach, differentiable=differentiable,
-                        fused=fused)
+        defaults = {"lr": lr, "momentum": momentum, "dampening": dampening, "weight_decay": weight_decay,
+                    "nesterov": nesterov, "maximize": maximize, "foreach": foreach, "differentiable": differentiable,
+                    "fused": fused}
         super().__init__(params, defaults)
 
     def step(self, closure=None):
@@ -31,14 +31,13 @@ class SGD(Optimizer):
                     if p.grad is None:
                         continue
                     state = self.state[p]
-                    buf = None
                     first = False
-                    if group["momentum"] != 0:
-                        buf = state.get("momentum_buffer")
-                        if buf is None:
-                            buf = _C.zeros_like(p)
-                            state["momentum_buffer"] = buf
-                            first = True
-                    _C._sgd_step(p, p.grad, buf, group["lr"], group["momentum"], group["dampening"],
-                                 group["weight_decay"], group["nesterov"], group["maximize"], first)
+                    if group["momentum"] != 0 and state.get("momentum_buffer") is None:
+                        state["momentum_buffer"] = _C.zeros_like(p)
+                        first = True
+                    # without momentum the kernel's buffer slot gets None (a key absent from state)
+                    key = "momentum_buffer" if group["momentum"] != 0 else None
+                    _fused_step(_C._sgd_step, p, p.grad, state, (key,), group["lr"], group["momentum"],
+                                group["dampening"], group["weight_decay"], group["nesterov"], group["maximize"],
+                                first)
         return loss

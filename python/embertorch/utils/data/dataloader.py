@@ -3,16 +3,32 @@
 import collections
 import numbers
 
+import numpy as np
+
 from ... import _C
 from ..._C import Tensor
 from .sampler import BatchSampler, RandomSampler, SequentialSampler
 
 
+def _collate_numpy(batch, elem):
+    """numpy arrays are stacked as tensors; numpy scalars keep their dtype (np.float32 -> float32)."""
+    if elem.dtype.kind in "OSUV":
+        raise TypeError(f"default_collate: batch must contain tensors, numpy arrays, numbers, dicts or lists; "
+                        f"found {elem.dtype}")
+    if elem.shape == ():
+        return _C.as_tensor(np.array(batch))
+    return _C.stack([_C.as_tensor(b) for b in batch], 0)
+
+
 def default_collate(batch):
-    """Stack tensors, convert numbers, and recurse into tuples, lists and dicts."""
+    """PyTorch's default_collate: stack tensors and numpy arrays, turn numbers into a tensor, and
+    recurse into dicts, namedtuples and sequences (a batch of tuples gives a list, as PyTorch)."""
     elem = batch[0]
     if isinstance(elem, Tensor):
         return _C.stack(batch, 0)
+    # numpy before numbers: np.float32 is a numbers.Real but must not become float64
+    if type(elem).__module__ == "numpy" and isinstance(elem, (np.ndarray, np.generic)):
+        return _collate_numpy(batch, elem)
     if isinstance(elem, bool):
         return _C.tensor(batch)
     if isinstance(elem, numbers.Integral):
@@ -21,19 +37,22 @@ def default_collate(batch):
         return _C.tensor(batch, dtype=_C.float64)
     if isinstance(elem, (str, bytes)):
         return batch
-    if type(elem).__module__ == "numpy" and hasattr(elem, "shape"):
-        return _C.stack([_C.as_tensor(b) for b in batch], 0)
     if isinstance(elem, collections.abc.Mapping):
-        return {key: default_collate([d[key] for d in batch]) for key in elem}
+        collated = {key: default_collate([d[key] for d in batch]) for key in elem}
+        try:
+            return type(elem)(collated)
+        except TypeError:  # a mapping type that cannot be built from a dict
+            return collated
     if isinstance(elem, tuple) and hasattr(elem, "_fields"):
         return type(elem)(*(default_collate(samples) for samples in zip(*batch)))
     if isinstance(elem, collections.abc.Sequence):
         size = len(elem)
         if any(len(e) != size for e in batch):
             raise RuntimeError("each element in list of batch should be of equal size")
-        transposed = [default_collate(samples) for samples in zip(*batch)]
-        return tuple(transposed) if isinstance(elem, tuple) else transposed
-    raise TypeError(f"default_collate: batch must contain tensors, numbers, dicts or lists; found {type(elem)}")
+        return [default_collate(samples) for samples in zip(*batch)]
+    raise TypeError(
+        f"default_collate: batch must contain tensors, numpy arrays, numbers, dicts or lists; found {type(elem)}"
+    )
 
 
 class DataLoader:

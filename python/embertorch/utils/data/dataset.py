@@ -2,6 +2,7 @@
 
 import bisect
 import math
+import warnings
 
 from ... import _C
 
@@ -23,8 +24,9 @@ class TensorDataset(Dataset):
         if not tensors:
             raise ValueError("TensorDataset needs at least one tensor")
         n = tensors[0].size(0)
+        # PyTorch checks this with an assert, hence AssertionError
         if any(t.size(0) != n for t in tensors):
-            raise ValueError("Size mismatch between tensors")
+            raise AssertionError("Size mismatch between tensors")
         self.tensors = tensors
 
     def __getitem__(self, index):
@@ -38,7 +40,8 @@ class ConcatDataset(Dataset):
     def __init__(self, datasets):
         self.datasets = list(datasets)
         if not self.datasets:
-            raise ValueError("datasets should not be an empty iterable")
+            # PyTorch checks this with an assert, hence AssertionError
+            raise AssertionError("datasets should not be an empty iterable")
         self.cumulative_sizes = []
         total = 0
         for d in self.datasets:
@@ -76,11 +79,18 @@ def random_split(dataset, lengths, generator=None):
     """Split into non-overlapping subsets of the given lengths (or fractions summing to 1)."""
     n = len(dataset)
     if math.isclose(sum(lengths), 1) and sum(lengths) <= 1:
-        counts = [int(math.floor(n * frac)) for frac in lengths]
+        for i, frac in enumerate(lengths):
+            if frac < 0 or frac > 1:
+                raise ValueError(f"Fraction at index {i} is not between 0 and 1")
+        counts = [math.floor(n * frac) for frac in lengths]
         remainder = n - sum(counts)
         for i in range(remainder):
             counts[i % len(counts)] += 1
         lengths = counts
+        for i, length in enumerate(lengths):
+            if length == 0:
+                warnings.warn(f"Length of split at index {i} is 0. This might result in an empty dataset.",
+                              stacklevel=2)
     if sum(lengths) != n:
         raise ValueError("Sum of input lengths does not equal the length of the input dataset!")
     perm = _C.randperm(n, generator=generator).tolist()
