@@ -2,11 +2,10 @@
 
 import math
 
-import numpy as np
-import pytest
-
 import embertorch as torch
 import embertorch.nn.functional as F
+import numpy as np
+import pytest
 from embertorch.autograd import gradcheck
 
 RNG = np.random.default_rng(1234)
@@ -403,7 +402,7 @@ def test_pad_constant_and_negative():
 
 def np_conv2d(x, w, b, stride, padding, dilation, groups):
     x = np.pad(x, ((0, 0), (0, 0), (padding[0],) * 2, (padding[1],) * 2))
-    n, c, h, wd = x.shape
+    n, _, h, wd = x.shape
     o, cg, kh, kw = w.shape
     oh = (h - dilation[0] * (kh - 1) - 1) // stride[0] + 1
     ow = (wd - dilation[1] * (kw - 1) - 1) // stride[1] + 1

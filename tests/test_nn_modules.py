@@ -2,12 +2,11 @@
 
 import math
 
-import numpy as np
-import pytest
-
 import embertorch as torch
 import embertorch.nn as nn
 import embertorch.nn.functional as F
+import numpy as np
+import pytest
 
 
 class TwoLayer(nn.Module):

@@ -3,10 +3,9 @@ against numpy and finite differences."""
 
 import math
 
+import embertorch as torch
 import numpy as np
 import pytest
-
-import embertorch as torch
 from embertorch.autograd import gradcheck
 
 rng = np.random.default_rng(7)

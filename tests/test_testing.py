@@ -1,11 +1,10 @@
 """testing.assert_close (PyTorch's tolerances and report) and seeding across the stack."""
 
-import numpy as np
-import pytest
-
 import embertorch as torch
 import embertorch.nn as nn
 import embertorch.nn.functional as F
+import numpy as np
+import pytest
 from embertorch.testing import assert_close
 from embertorch.utils.data import DataLoader, TensorDataset
 

@@ -38,5 +38,6 @@ def test_tutorial(script, tmp_path):
         capture_output=True,
         text=True,
         timeout=600,
+        check=False,
     )
     assert proc.returncode == 0, (proc.stdout[-3000:] + "\n" + proc.stderr[-3000:])

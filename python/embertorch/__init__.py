@@ -79,9 +79,9 @@ cfloat = None  # complex dtypes are not supported
 _C._register_size_type(Size)
 _tensor_str._get_default_dtype = get_default_dtype
 
-from . import _tensor  # noqa: E402  (adds the Python-level Tensor methods)
-from ._tensor import return_types  # noqa: E402
-from ._tensor import (  # noqa: E402
+from . import _tensor
+from ._tensor import return_types
+from ._tensor import (
     BFloat16Tensor,
     BoolTensor,
     ByteTensor,
@@ -93,9 +93,9 @@ from ._tensor import (  # noqa: E402
     LongTensor,
     ShortTensor,
 )
-from ._functions import *  # noqa: E402,F401,F403
-from ._functions import __all__ as _function_names  # noqa: E402
-from .autograd.grad_mode import (  # noqa: E402
+from ._functions import *
+from ._functions import __all__ as _function_names
+from .autograd.grad_mode import (
     enable_grad,
     inference_mode,
     is_grad_enabled,
@@ -103,9 +103,9 @@ from .autograd.grad_mode import (  # noqa: E402
     no_grad,
     set_grad_enabled,
 )
-from . import autograd, cuda, testing  # noqa: E402
-from .serialization import load, save  # noqa: E402
-from ._finfo import finfo, iinfo  # noqa: E402
+from . import autograd, cuda, testing
+from .serialization import load, save
+from ._finfo import finfo, iinfo
 
 
 def set_default_dtype(d):

@@ -8,38 +8,10 @@ from . import _C
 from ._C import Tensor
 
 # Functions that are exactly `Tensor.<name>(input, ...)`.
-_METHODS = """
-abs absolute neg negative positive sign sgn exp exp2 expm1 log log2 log10 log1p sqrt rsqrt
-square reciprocal sin cos tan asin acos atan arcsin arccos arctan sinh cosh tanh asinh acosh
-atanh arcsinh arccosh arctanh sigmoid relu erf erfc floor ceil trunc fix frac isnan isinf
-isfinite isposinf isneginf logical_not bitwise_not erfinv
-add sub subtract mul multiply div divide true_divide floor_divide remainder fmod atan2
-arctan2 maximum minimum fmax fmin hypot copysign eq ne not_equal lt less le less_equal gt
-greater ge greater_equal logical_and logical_or logical_xor bitwise_and bitwise_or
-bitwise_xor bitwise_left_shift bitwise_right_shift
-sum nansum mean nanmean prod amax amin argmax argmin all any count_nonzero logsumexp cumsum
-cumprod softmax log_softmax
-clamp clip clamp_min clamp_max lerp addcmul addcdiv nan_to_num round logit xlogy isclose
-allclose equal
-matmul mm bmm mv dot
-reshape flatten unflatten t transpose swapaxes swapdims permute movedim moveaxis narrow select
-unsqueeze squeeze unbind chunk split as_strided diagonal flip
-gather scatter scatter_add index_select masked_fill
-sort argsort msort topk kthvalue median nanmedian mode quantile nanquantile unique
-unique_consecutive bincount histc argwhere index_add index_copy index_fill index_put
-masked_select masked_scatter take take_along_dim put scatter_reduce
-clone detach numel
-roll rot90 tile repeat_interleave broadcast_to tril triu diag diag_embed diagflat trace outer ger
-kron narrow_copy fliplr flipud tensor_split hsplit vsplit dsplit vdot addmm addmv addr baddbmm
-addbmm
-""".split()
+_METHODS = ["abs", "absolute", "neg", "negative", "positive", "sign", "sgn", "exp", "exp2", "expm1", "log", "log2", "log10", "log1p", "sqrt", "rsqrt", "square", "reciprocal", "sin", "cos", "tan", "asin", "acos", "atan", "arcsin", "arccos", "arctan", "sinh", "cosh", "tanh", "asinh", "acosh", "atanh", "arcsinh", "arccosh", "arctanh", "sigmoid", "relu", "erf", "erfc", "floor", "ceil", "trunc", "fix", "frac", "isnan", "isinf", "isfinite", "isposinf", "isneginf", "logical_not", "bitwise_not", "erfinv", "add", "sub", "subtract", "mul", "multiply", "div", "divide", "true_divide", "floor_divide", "remainder", "fmod", "atan2", "arctan2", "maximum", "minimum", "fmax", "fmin", "hypot", "copysign", "eq", "ne", "not_equal", "lt", "less", "le", "less_equal", "gt", "greater", "ge", "greater_equal", "logical_and", "logical_or", "logical_xor", "bitwise_and", "bitwise_or", "bitwise_xor", "bitwise_left_shift", "bitwise_right_shift", "sum", "nansum", "mean", "nanmean", "prod", "amax", "amin", "argmax", "argmin", "all", "any", "count_nonzero", "logsumexp", "cumsum", "cumprod", "softmax", "log_softmax", "clamp", "clip", "clamp_min", "clamp_max", "lerp", "addcmul", "addcdiv", "nan_to_num", "round", "logit", "xlogy", "isclose", "allclose", "equal", "matmul", "mm", "bmm", "mv", "dot", "reshape", "flatten", "unflatten", "t", "transpose", "swapaxes", "swapdims", "permute", "movedim", "moveaxis", "narrow", "select", "unsqueeze", "squeeze", "unbind", "chunk", "split", "as_strided", "diagonal", "flip", "gather", "scatter", "scatter_add", "index_select", "masked_fill", "sort", "argsort", "msort", "topk", "kthvalue", "median", "nanmedian", "mode", "quantile", "nanquantile", "unique", "unique_consecutive", "bincount", "histc", "argwhere", "index_add", "index_copy", "index_fill", "index_put", "masked_select", "masked_scatter", "take", "take_along_dim", "put", "scatter_reduce", "clone", "detach", "numel", "roll", "rot90", "tile", "repeat_interleave", "broadcast_to", "tril", "triu", "diag", "diag_embed", "diagflat", "trace", "outer", "ger", "kron", "narrow_copy", "fliplr", "flipud", "tensor_split", "hsplit", "vsplit", "dsplit", "vdot", "addmm", "addmv", "addr", "baddbmm", "addbmm"]
 
 # In-place function forms (`torch.sin_(x)`).
-_INPLACE = """
-abs_ neg_ sign_ exp_ exp2_ expm1_ log_ log2_ log10_ log1p_ sqrt_ rsqrt_ square_ reciprocal_
-sin_ cos_ tan_ asin_ acos_ atan_ sinh_ cosh_ tanh_ asinh_ acosh_ atanh_ sigmoid_ relu_ erf_
-erfc_ erfinv_ floor_ ceil_ trunc_ fix_ frac_ logical_not_ clamp_ clip_ nan_to_num_ round_ index_put_
-""".split()
+_INPLACE = ["abs_", "neg_", "sign_", "exp_", "exp2_", "expm1_", "log_", "log2_", "log10_", "log1p_", "sqrt_", "rsqrt_", "square_", "reciprocal_", "sin_", "cos_", "tan_", "asin_", "acos_", "atan_", "sinh_", "cosh_", "tanh_", "asinh_", "acosh_", "atanh_", "sigmoid_", "relu_", "erf_", "erfc_", "erfinv_", "floor_", "ceil_", "trunc_", "fix_", "frac_", "logical_not_", "clamp_", "clip_", "nan_to_num_", "round_", "index_put_"]
 
 # Joining, broadcasting and contraction functions that are not Tensor methods.
 _JOINS = [

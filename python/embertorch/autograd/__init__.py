@@ -10,7 +10,7 @@ from ..autograd.grad_mode import (
 from .function import Function
 from . import graph
 
-__all__ = ["backward", "grad", "Function", "gradcheck", "gradgradcheck", "no_grad", "enable_grad", "set_grad_enabled", "inference_mode"]
+__all__ = ["Function", "backward", "enable_grad", "grad", "gradcheck", "gradgradcheck", "inference_mode", "no_grad", "set_grad_enabled"]
 
 
 def _as_tuple(x):
@@ -82,7 +82,7 @@ def grad(
     return result
 
 
-from ._gradcheck import GradcheckError, gradcheck, gradgradcheck  # noqa: E402
+from ._gradcheck import GradcheckError, gradcheck, gradgradcheck
 
 
 def __getattr__(name):

@@ -91,8 +91,8 @@ def gradcheck(
             import warnings
 
             warnings.warn(
-                "Input #%d requires gradient and is not a double precision floating point. "
-                "This check will likely fail if all the inputs are not of double precision floating point." % i,
+                f"Input #{i} requires gradient and is not a double precision floating point. "
+                "This check will likely fail if all the inputs are not of double precision floating point.",
                 stacklevel=2,
             )
     rows = _analytical_jacobian(func, inputs, wrt)

@@ -1,10 +1,10 @@
 """Optimizers (`SGD`, `Adam`, `AdamW`, `RMSprop`, `Adagrad`) and learning-rate schedulers."""
 
-from . import lr_scheduler  # noqa: F401
-from .adam import Adam, AdamW  # noqa: F401
-from .optimizer import Optimizer  # noqa: F401
-from .rmsprop import Adagrad, RMSprop  # noqa: F401
-from .sgd import SGD  # noqa: F401
+from . import lr_scheduler
+from .adam import Adam, AdamW
+from .optimizer import Optimizer
+from .rmsprop import Adagrad, RMSprop
+from .sgd import SGD
 
 # PyTorch optimizers embertorch does not provide yet: a clear error instead of an AttributeError
 _NOT_IMPLEMENTED = ("ASGD", "Adadelta", "Adafactor", "Adamax", "LBFGS", "NAdam", "RAdam", "Rprop", "SparseAdam")

@@ -1,6 +1,6 @@
 """The module classes of `embertorch.nn`."""
 
-from .activation import (  # noqa: F401
+from .activation import (
     CELU,
     ELU,
     GELU,
@@ -24,9 +24,9 @@ from .activation import (  # noqa: F401
     Tanh,
     Threshold,
 )
-from .container import ModuleDict, ModuleList, ParameterDict, ParameterList, Sequential  # noqa: F401
-from .linear import Bilinear, Identity, Linear  # noqa: F401
-from .loss import (  # noqa: F401
+from .container import ModuleDict, ModuleList, ParameterDict, ParameterList, Sequential
+from .linear import Bilinear, Identity, Linear
+from .loss import (
     BCELoss,
     BCEWithLogitsLoss,
     CosineEmbeddingLoss,
@@ -38,7 +38,7 @@ from .loss import (  # noqa: F401
     NLLLoss,
     SmoothL1Loss,
 )
-from .misc import (  # noqa: F401
+from .misc import (
     AdaptiveAvgPool1d,
     AdaptiveAvgPool2d,
     AlphaDropout,
@@ -59,4 +59,4 @@ from .misc import (  # noqa: F401
     MaxPool2d,
     Unflatten,
 )
-from .module import Module  # noqa: F401
+from .module import Module

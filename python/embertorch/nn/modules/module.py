@@ -227,7 +227,7 @@ class Module:
                 raise AttributeError(f"{mod._get_name()} has no attribute `{item}`")
             mod = getattr(mod, item)
             if not isinstance(mod, Module):
-                raise AttributeError(f"`{item}` is not an nn.Module")
+                raise AttributeError(f"`{item}` is not an nn.Module")  # noqa: TRY004 (PyTorch's type)
         return mod
 
     def get_parameter(self, target):
@@ -308,7 +308,7 @@ class Module:
 
     def train(self, mode=True):
         if not isinstance(mode, bool):
-            raise ValueError("training mode is expected to be boolean")
+            raise ValueError("training mode is expected to be boolean")  # noqa: TRY004 (PyTorch's type)
         self.training = mode
         for m in self.children():
             m.train(mode)
@@ -524,7 +524,7 @@ class Module:
     def __dir__(self):
         keys = list(object.__dir__(self))
         keys += list(self._parameters) + list(self._buffers) + list(self._modules)
-        return sorted(set(k for k in keys if not k[0].isdigit()))
+        return sorted({k for k in keys if not k[0].isdigit()})
 
     def __getstate__(self):
         return self.__dict__.copy()
