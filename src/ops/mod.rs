@@ -7,6 +7,7 @@ pub mod creation;
 pub mod index;
 pub mod join;
 pub mod matmul;
+pub mod nn;
 pub mod optim;
 pub mod pointwise;
 pub mod products;

@@ -8,6 +8,7 @@ mod dtype;
 mod errors;
 mod functions;
 mod joins;
+mod nn;
 mod numpy;
 mod ops;
 mod optim;
@@ -74,6 +75,9 @@ fn embertorch_c(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(autograd::_set_inference_mode, m)?)?;
     m.add_function(wrap_pyfunction!(autograd::_record_function, m)?)?;
     m.add_function(wrap_pyfunction!(autograd::_set_requires_grad, m)?)?;
+    m.add_function(wrap_pyfunction!(nn::_im2col, m)?)?;
+    m.add_function(wrap_pyfunction!(nn::_col2im, m)?)?;
+    m.add_function(wrap_pyfunction!(nn::_max_pool2d_indices, m)?)?;
     optim::register(m)?;
     use functions as f;
     for func in [

@@ -829,19 +829,59 @@ def _convnd(input, weight, bias, stride, padding, dilation, groups, n):
         padding = _same_padding(padding, kernel, dilation, stride)
     padding = _tuple(padding, n, "padding")
     if isinstance(padding[0], tuple):
+        # Uneven ("same" with an even kernel) padding is applied up front.
         flat = [p for pair in reversed(padding) for p in pair]
-    else:
-        flat = [p for p in reversed(padding) for _ in range(2)]
-    if any(flat):
         input = _pad_constant(input, flat, 0.0)
+        padding = (0,) * n
     for i in range(n):
         span = dilation[i] * (kernel[i] - 1) + 1
-        if input.shape[2 + i] < span:
+        if input.shape[2 + i] + 2 * padding[i] < span:
+            sizes = " x ".join(str(s + 2 * p) for s, p in zip(input.shape[2:], padding))
             raise RuntimeError(
-                f"Calculated padded input size per channel: ({' x '.join(str(s) for s in input.shape[2:])}). "
+                f"Calculated padded input size per channel: ({sizes}). "
                 f"Kernel size: ({' x '.join(str(k) for k in kernel)}). "
                 "Kernel size can't be greater than actual input size"
             )
+    if n == 3:
+        out = _conv3d_windows(input, weight, stride, padding, dilation, groups)
+    else:
+        out = _conv2d_im2col(input, weight, stride, padding, dilation, groups, n)
+    if bias is not None:
+        out = out + bias.reshape([1, c_out] + [1] * n)
+    return out if batched else out.squeeze(0)
+
+
+def _as_2d(values, fill):
+    """1-d geometry as 2-d with a unit leading spatial dim."""
+    return (fill, *values) if len(values) == 1 else tuple(values)
+
+
+def _conv2d_im2col(input, weight, stride, padding, dilation, groups, n):
+    """Convolution as im2col then one (batched, grouped) matmul."""
+    if n == 1:
+        input, weight = input.unsqueeze(2), weight.unsqueeze(2)
+    kernel = tuple(weight.shape[2:])
+    cols = _C._im2col(input, list(kernel), list(_as_2d(dilation, 1)), list(_as_2d(padding, 0)),
+                      list(_as_2d(stride, 1)))  # (N, C*kh*kw, L)
+    batch, c_out = input.shape[0], weight.shape[0]
+    h = (input.shape[2] + 2 * _as_2d(padding, 0)[0] - _as_2d(dilation, 1)[0] * (kernel[0] - 1) - 1)
+    out_h = h // _as_2d(stride, 1)[0] + 1
+    if groups == 1:
+        out = torch.matmul(weight.reshape(c_out, -1), cols)  # (N, O, L)
+    else:
+        cols = cols.reshape(batch, groups, -1, cols.shape[-1])
+        out = torch.matmul(weight.reshape(1, groups, c_out // groups, -1), cols)  # (N, G, O/G, L)
+    out = out.reshape(batch, c_out, out_h, -1)
+    return out.squeeze(2) if n == 1 else out
+
+
+def _conv3d_windows(input, weight, stride, padding, dilation, groups):
+    """Convolution over 3 spatial dims through strided window views (no dedicated kernel)."""
+    n = 3
+    if any(padding):
+        input = _pad_constant(input, [p for p in reversed(padding) for _ in range(2)], 0.0)
+    kernel = tuple(weight.shape[2:])
+    c_out, c_in_g = weight.shape[0], weight.shape[1]
     win = _windows(input, kernel, stride, dilation)  # (N, C, *out, *k)
     batch = input.shape[0]
     out_sp = tuple(win.shape[2:2 + n])
@@ -851,10 +891,7 @@ def _convnd(input, weight, bias, stride, padding, dilation, groups, n):
     cols = win.permute(*perm).reshape(batch, groups, -1, c_in_g * math.prod(kernel))
     w = weight.reshape(groups, c_out // groups, -1).transpose(1, 2).unsqueeze(0)  # (1, G, C/G*k, O/G)
     out = torch.matmul(cols, w)  # (N, G, L, O/G)
-    out = out.permute(0, 1, 3, 2).reshape(batch, c_out, *out_sp)
-    if bias is not None:
-        out = out + bias.reshape([1, c_out] + [1] * n)
-    return out if batched else out.squeeze(0)
+    return out.permute(0, 1, 3, 2).reshape(batch, c_out, *out_sp)
 
 
 def _same_padding(mode, kernel, dilation, stride):
@@ -927,38 +964,24 @@ def _pool_pad(x, padding, extra, value):
 def _max_poolnd(input, kernel_size, stride, padding, dilation, ceil_mode, return_indices, n):
     name = f"max_pool{n}d"
     batched = input.dim() == n + 2
-    kernel, stride, padding, dilation, extra = _pool_setup(
+    kernel, stride, padding, dilation, _ = _pool_setup(
         input, kernel_size, stride, padding, dilation, ceil_mode, n, name
     )
     x = input if batched else input.unsqueeze(0)
-    padded = _pool_pad(x, padding, extra, -math.inf)
-    win = _windows(padded, kernel, stride, dilation)
-    out_sp = tuple(win.shape[2:2 + n])
-    flat = win.reshape(*win.shape[: 2 + n], -1)
-    values, arg = flat.max(-1)
-    if not return_indices:
-        return values if batched else values.squeeze(0)
-    indices = _pool_indices(arg, x.shape[2:], out_sp, kernel, stride, padding, dilation)
+    x2 = x.unsqueeze(2) if n == 1 else x
+    out_sp = [_pool_out(x.shape[2 + i], dilation[i] * (kernel[i] - 1) + 1, stride[i], padding[i], ceil_mode)
+              for i in range(n)]
+    indices = _C._max_pool2d_indices(
+        x2, list(_as_2d(kernel, 1)), list(_as_2d(dilation, 1)), list(_as_2d(padding, 0)),
+        list(_as_2d(stride, 1)), list(_as_2d(out_sp, 1)),
+    )
+    # Gathering through the arg-max indices makes the values differentiable (any order).
+    values = x2.flatten(2).gather(2, indices.flatten(2)).reshape(indices.shape)
+    if n == 1:
+        values, indices = values.squeeze(2), indices.squeeze(2)
     if not batched:
         values, indices = values.squeeze(0), indices.squeeze(0)
-    return values, indices
-
-
-def _pool_indices(arg, in_sp, out_sp, kernel, stride, padding, dilation):
-    """Flat index into each input plane of the window element ``arg`` picked."""
-    n = len(kernel)
-    flat = torch.zeros(arg.shape, dtype=torch.int64)
-    rem = arg
-    for i in range(n):
-        inner = math.prod(kernel[i + 1:])
-        k_i = torch.div(rem, inner, rounding_mode="floor")
-        rem = rem - k_i * inner
-        shape = [1] * arg.dim()
-        shape[2 + i] = out_sp[i]
-        start = (torch.arange(out_sp[i]) * stride[i] - padding[i]).reshape(shape)
-        pos = start + k_i * dilation[i]
-        flat = flat * in_sp[i] + pos
-    return flat
+    return (values, indices) if return_indices else values
 
 
 def max_pool1d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False, return_indices=False):
@@ -982,26 +1005,33 @@ def _avg_poolnd(input, kernel_size, stride, padding, ceil_mode, count_include_pa
     batched = input.dim() == n + 2
     kernel, stride, padding, _, extra = _pool_setup(input, kernel_size, stride, padding, 1, ceil_mode, n, name)
     x = input if batched else input.unsqueeze(0)
-    ones = (1,) * n
-    total = _windows(_pool_pad(x, padding, extra, 0.0), kernel, stride, ones)
-    total = total.reshape(*total.shape[: 2 + n], -1).sum(-1)
+    total = _window_sums(_pool_pad(x, padding, extra, 0.0), kernel, stride)
     if divisor_override is not None:
         out = total / divisor_override
     else:
         # Windows reaching into ceil_mode's extra padding never count it; the symmetric
         # padding counts only with count_include_pad.
-        spatial = [1, 1] + list(x.shape[2:])
-        mark = torch.ones(spatial, dtype=x.dtype)
+        mark = torch.ones([1, 1] + list(x.shape[2:]), dtype=x.dtype)
         if count_include_pad:
             # ``extra`` is the whole right padding; only its first ``padding`` entries count.
             mark = _pool_pad(mark, padding, [min(p, e) for p, e in zip(padding, extra)], 1.0)
             mark = _pool_pad(mark, [0] * n, [max(e - p, 0) for p, e in zip(padding, extra)], 0.0)
         else:
             mark = _pool_pad(mark, padding, extra, 0.0)
-        count = _windows(mark, kernel, stride, ones)
-        count = count.reshape(*count.shape[: 2 + n], -1).sum(-1)
-        out = total / count
+        out = total / _window_sums(mark, kernel, stride)
     return out if batched else out.squeeze(0)
+
+
+def _window_sums(x, kernel, stride):
+    """Sum over each (unpadded) window of every channel plane: (N, C, *out)."""
+    n = len(kernel)
+    lead = x.shape[:2]
+    planes = x.reshape(-1, 1, *x.shape[2:])
+    if n == 1:
+        planes = planes.unsqueeze(2)
+    cols = _C._im2col(planes, list(_as_2d(kernel, 1)), [1, 1], [0, 0], list(_as_2d(stride, 1)))
+    out_sp = [(x.shape[2 + i] - kernel[i]) // stride[i] + 1 for i in range(n)]
+    return cols.sum(1).reshape(*lead, *out_sp)
 
 
 def avg_pool1d(input, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True):
@@ -1051,16 +1081,26 @@ def adaptive_max_pool2d(input, output_size, return_indices=False):
 def unfold(input, kernel_size, dilation=1, padding=0, stride=1):
     """im2col: (N, C, H, W) -> (N, C*kh*kw, L)."""
     if input.dim() not in (3, 4):
-        raise NotImplementedError("Input Error: Only 3D or 4D input Tensors are supported (got {input.dim()}D)")
+        raise NotImplementedError(f"Input Error: Only 3D or 4D input Tensors are supported (got {input.dim()}D)")
     batched = input.dim() == 4
     x = input if batched else input.unsqueeze(0)
-    kernel = _tuple(kernel_size, 2)
-    padding = _tuple(padding, 2)
-    x = _pad_constant(x, [padding[1], padding[1], padding[0], padding[0]], 0.0)
-    win = _windows(x, kernel, _tuple(stride, 2), _tuple(dilation, 2))  # N, C, oh, ow, kh, kw
-    cols = win.permute(0, 1, 4, 5, 2, 3).reshape(x.shape[0], x.shape[1] * kernel[0] * kernel[1], -1)
+    geometry = [list(_tuple(v, 2, name)) for v, name in
+                ((kernel_size, "kernel_size"), (dilation, "dilation"), (padding, "padding"), (stride, "stride"))]
+    cols = _C._im2col(x, *geometry)
     return cols if batched else cols.squeeze(0)
 
 
+def fold(input, output_size, kernel_size, dilation=1, padding=0, stride=1):
+    """col2im: (N, C*kh*kw, L) -> (N, C, H, W), summing overlapping windows."""
+    if input.dim() not in (2, 3):
+        raise NotImplementedError(f"Input Error: Only unbatched (2D) or batched (3D) input Tensors are supported "
+                                  f"(got {input.dim()}D)")
+    batched = input.dim() == 3
+    x = input if batched else input.unsqueeze(0)
+    geometry = [list(_tuple(v, 2, name)) for v, name in
+                ((kernel_size, "kernel_size"), (dilation, "dilation"), (padding, "padding"), (stride, "stride"))]
+    out = _C._col2im(x, list(_tuple(output_size, 2, "output_size")), *geometry)
+    return out if batched else out.squeeze(0)
+
+
 __all__ = [name for name in dir() if not name.startswith("_") and name not in ("math", "warnings", "torch")]
-del _C
