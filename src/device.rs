@@ -21,9 +21,9 @@ impl Device {
     pub fn parse(s: &str) -> Result<(String, Option<usize>)> {
         let (ty, idx) = match s.split_once(':') {
             Some((t, i)) => {
-                let i: usize = i.parse().map_err(|_| {
-                    Error::runtime(format!("Invalid device string: '{s}'"))
-                })?;
+                let i: usize = i
+                    .parse()
+                    .map_err(|_| Error::runtime(format!("Invalid device string: '{s}'")))?;
                 (t, Some(i))
             }
             None => (s, None),

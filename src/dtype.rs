@@ -2,8 +2,8 @@
 
 use crate::error::{Error, Result};
 use half::{bf16, f16};
-use std::sync::atomic::{AtomicU8, Ordering};
 use std::fmt;
+use std::sync::atomic::{AtomicU8, Ordering};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum DType {
@@ -785,13 +785,31 @@ mod tests {
         let w = |s| Operand::Wrapped(s);
         assert_eq!(result_type(&[Operand::Dim(I32), w(Scalar::Int(5))]), I32);
         assert_eq!(result_type(&[Operand::Dim(U8), w(Scalar::Int(-5))]), U8);
-        assert_eq!(result_type(&[Operand::Dim(I64), w(Scalar::Float(1.5))]), F32);
-        assert_eq!(result_type(&[Operand::Dim(F16), w(Scalar::Float(1.5))]), F16);
+        assert_eq!(
+            result_type(&[Operand::Dim(I64), w(Scalar::Float(1.5))]),
+            F32
+        );
+        assert_eq!(
+            result_type(&[Operand::Dim(F16), w(Scalar::Float(1.5))]),
+            F16
+        );
         assert_eq!(result_type(&[Operand::Dim(Bool), w(Scalar::Int(1))]), I64);
-        assert_eq!(result_type(&[Operand::Dim(F32), Operand::ZeroDim(F64)]), F32);
-        assert_eq!(result_type(&[Operand::Dim(I64), Operand::ZeroDim(F64)]), F64);
-        assert_eq!(result_type(&[Operand::Dim(I32), Operand::ZeroDim(I64)]), I32);
-        assert_eq!(result_type(&[Operand::ZeroDim(I32), w(Scalar::Float(2.0))]), F32);
+        assert_eq!(
+            result_type(&[Operand::Dim(F32), Operand::ZeroDim(F64)]),
+            F32
+        );
+        assert_eq!(
+            result_type(&[Operand::Dim(I64), Operand::ZeroDim(F64)]),
+            F64
+        );
+        assert_eq!(
+            result_type(&[Operand::Dim(I32), Operand::ZeroDim(I64)]),
+            I32
+        );
+        assert_eq!(
+            result_type(&[Operand::ZeroDim(I32), w(Scalar::Float(2.0))]),
+            F32
+        );
         assert_eq!(result_type(&[Operand::Dim(F32), Operand::Dim(F64)]), F64);
     }
 

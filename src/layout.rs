@@ -288,8 +288,7 @@ impl Layout {
                 || (self.sizes[d - 1] != 1
                     && self.strides[d - 1] != tensor_numel as isize * chunk_base_stride);
             if chunk_ends {
-                while view_d >= 0
-                    && (view_numel < tensor_numel || new_sizes[view_d as usize] == 1)
+                while view_d >= 0 && (view_numel < tensor_numel || new_sizes[view_d as usize] == 1)
                 {
                     new_strides[view_d as usize] = view_numel as isize * chunk_base_stride;
                     view_numel *= new_sizes[view_d as usize];
@@ -349,9 +348,15 @@ impl Layout {
         }
         let (s1, s2) = (self.sizes[d1] as i64, self.sizes[d2] as i64);
         let (len, start) = if offset >= 0 {
-            ((s1).min(s2 - offset).max(0), offset * self.strides[d2] as i64)
+            (
+                (s1).min(s2 - offset).max(0),
+                offset * self.strides[d2] as i64,
+            )
         } else {
-            ((s1 + offset).min(s2).max(0), -offset * self.strides[d1] as i64)
+            (
+                (s1 + offset).min(s2).max(0),
+                -offset * self.strides[d1] as i64,
+            )
         };
         let mut l = self.clone();
         if len > 0 {
@@ -410,7 +415,10 @@ mod tests {
         let v = l.view(&[2, 2, 3]).unwrap();
         assert_eq!(v.strides.as_slice(), &[12, 6, 1]);
         // The transpose of a matrix cannot be flattened without a copy.
-        assert!(Layout::contiguous(&[3, 4]).transpose(0, 1).view(&[12]).is_none());
+        assert!(Layout::contiguous(&[3, 4])
+            .transpose(0, 1)
+            .view(&[12])
+            .is_none());
         let t = Layout::contiguous(&[3, 4]).transpose(0, 1);
         let u = t.view(&[4, 3, 1]).unwrap();
         assert_eq!(&u.strides[..2], &[1, 4]);
@@ -431,7 +439,9 @@ mod tests {
     fn overlap_detection() {
         let l = Layout::contiguous(&[3]).expand(&[2, 3]).unwrap();
         assert!(l.has_internal_overlap());
-        assert!(!Layout::contiguous(&[2, 3]).transpose(0, 1).has_internal_overlap());
+        assert!(!Layout::contiguous(&[2, 3])
+            .transpose(0, 1)
+            .has_internal_overlap());
         let win = Layout::contiguous(&[5]).unfold(0, 3, 1).unwrap();
         assert!(win.has_internal_overlap());
     }

@@ -92,7 +92,11 @@ impl Tensor {
             .iter()
             .try_fold(dtype.size(), |acc, &s| acc.checked_mul(s))
             .filter(|&n| n <= isize::MAX as usize)
-            .ok_or_else(|| Error::runtime(format!("Storage size calculation overflowed with sizes={sizes:?}")))?;
+            .ok_or_else(|| {
+                Error::runtime(format!(
+                    "Storage size calculation overflowed with sizes={sizes:?}"
+                ))
+            })?;
         let storage = Arc::new(Storage::try_new_cpu(nbytes, zeroed)?);
         Ok(Self::from_parts(storage, Layout::contiguous(sizes), dtype))
     }
@@ -321,7 +325,9 @@ impl Tensor {
 
     /// All elements as f64, row-major (test and debugging convenience).
     pub fn to_f64_vec(&self) -> Vec<f64> {
-        (0..self.numel()).map(|i| self.get_flat(i).to_f64()).collect()
+        (0..self.numel())
+            .map(|i| self.get_flat(i).to_f64())
+            .collect()
     }
 }
 

@@ -191,7 +191,10 @@ impl ViewGeometry {
             offset: self.base_shift,
         };
         let (_, hi) = as_base.storage_span();
-        let storage = Arc::new(crate::storage::Storage::new_cpu(hi.max(1) * dtype.size(), true));
+        let storage = Arc::new(crate::storage::Storage::new_cpu(
+            hi.max(1) * dtype.size(),
+            true,
+        ));
         Tensor::from_parts(storage, as_base, dtype)
     }
 
@@ -201,7 +204,13 @@ impl ViewGeometry {
     }
 }
 
-fn copy_slices(base: &Tensor, view: &Tensor, others: &[&Tensor], saves: bool, backward: BackwardFn) {
+fn copy_slices(
+    base: &Tensor,
+    view: &Tensor,
+    others: &[&Tensor],
+    saves: bool,
+    backward: BackwardFn,
+) {
     let geom = ViewGeometry::new(base, view);
     let mut inputs: Vec<&Tensor> = vec![base];
     inputs.extend_from_slice(others);
@@ -221,7 +230,10 @@ fn copy_slices(base: &Tensor, view: &Tensor, others: &[&Tensor], saves: bool, ba
             let grad_in = crate::ops::copy::clone_contiguous(&region);
             let mut res = backward(&[grad_in])?;
             match res.first_mut().and_then(|r| r.take()) {
-                Some(gv) => crate::cpu::copy::copy_cast(&region, &crate::ops::cast(&gv.detach(), region.dtype())),
+                Some(gv) => crate::cpu::copy::copy_cast(
+                    &region,
+                    &crate::ops::cast(&gv.detach(), region.dtype()),
+                ),
                 None => crate::dispatch_all!(region.dtype(), T => {
                     crate::cpu::elementwise::fill::<T>(&region, <T as crate::dtype::Element>::zero())
                 }),

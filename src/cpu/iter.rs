@@ -237,7 +237,9 @@ mod tests {
                 }
             });
         }
-        let want: Vec<isize> = (0..3).flat_map(|r| (0..5).map(move |c| r * 10 + c * 2)).collect();
+        let want: Vec<isize> = (0..3)
+            .flat_map(|r| (0..5).map(move |c| r * 10 + c * 2))
+            .collect();
         assert_eq!(seen, want);
     }
 

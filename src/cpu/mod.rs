@@ -3,6 +3,6 @@
 pub mod copy;
 pub mod elementwise;
 pub mod iter;
+pub mod math;
 pub mod matmul;
 pub mod reduce;
-pub mod math;

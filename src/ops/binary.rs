@@ -2,7 +2,9 @@
 //! kernel, and its backward, all written here together.
 
 use super::copy::{begin_inplace, clone_contiguous};
-use super::{broadcast_to, cast, check_inplace_dtype, may_overlap, new_output, try_new_output, same_elements};
+use super::{
+    broadcast_to, cast, check_inplace_dtype, may_overlap, new_output, same_elements, try_new_output,
+};
 use crate::autograd::{self, needs_grad, SavedTensor};
 use crate::cpu::elementwise::map2;
 use crate::cpu::math::{div_floor_float, fmod_floor, Arith, IntMath};
@@ -10,7 +12,6 @@ use crate::dtype::{default_float, result_type, DType, Element, FloatElement, Ope
 use crate::error::{Error, Result};
 use crate::shape::broadcast_shapes;
 use crate::tensor::Tensor;
-
 
 /// How the result dtype follows from the promoted dtype of the inputs.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -369,8 +370,16 @@ pub static MUL: BinaryOp = BinaryOp {
     result: ResultKind::Promote,
     kernel: arith_kernel!(|x: T, y: T| x.mul(y)),
     backward: Some(|c| {
-        let ga = if c.needs[0] { Some(mul(&c.g, c.b())?) } else { None };
-        let gb = if c.needs[1] { Some(mul(&c.g, c.a())?) } else { None };
+        let ga = if c.needs[0] {
+            Some(mul(&c.g, c.b())?)
+        } else {
+            None
+        };
+        let gb = if c.needs[1] {
+            Some(mul(&c.g, c.a())?)
+        } else {
+            None
+        };
         Ok([ga, gb])
     }),
     saves: (true, true, false),
@@ -382,7 +391,11 @@ pub static DIV: BinaryOp = BinaryOp {
     result: ResultKind::Float,
     kernel: float_kernel!(|x, y| x / y),
     backward: Some(|c| {
-        let ga = if c.needs[0] { Some(div(&c.g, c.b())?) } else { None };
+        let ga = if c.needs[0] {
+            Some(div(&c.g, c.b())?)
+        } else {
+            None
+        };
         let gb = if c.needs[1] {
             // -g * a / b^2
             let q = div(&div(c.a(), c.b())?, c.b())?;
@@ -399,8 +412,17 @@ pub static DIV_TRUNC: BinaryOp = BinaryOp {
     name: "div_trunc",
     grad_name: "DivBackward1",
     result: ResultKind::Promote,
-    kernel: float_int_kernel!(|x: Acc, y: Acc| (x / y).trunc(), |x: T, y: T| x.div_trunc(y), true),
-    backward: Some(|c| Ok([c.needs[0].then(|| super::creation::zeros_like(&c.g)), c.needs[1].then(|| super::creation::zeros_like(&c.g))])),
+    kernel: float_int_kernel!(
+        |x: Acc, y: Acc| (x / y).trunc(),
+        |x: T, y: T| x.div_trunc(y),
+        true
+    ),
+    backward: Some(|c| {
+        Ok([
+            c.needs[0].then(|| super::creation::zeros_like(&c.g)),
+            c.needs[1].then(|| super::creation::zeros_like(&c.g)),
+        ])
+    }),
     saves: (false, false, false),
 };
 
@@ -409,7 +431,12 @@ pub static DIV_FLOOR: BinaryOp = BinaryOp {
     grad_name: "DivBackward1",
     result: ResultKind::Promote,
     kernel: float_int_kernel!(div_floor_float, |x: T, y: T| x.floor_div(y), true),
-    backward: Some(|c| Ok([c.needs[0].then(|| super::creation::zeros_like(&c.g)), c.needs[1].then(|| super::creation::zeros_like(&c.g))])),
+    backward: Some(|c| {
+        Ok([
+            c.needs[0].then(|| super::creation::zeros_like(&c.g)),
+            c.needs[1].then(|| super::creation::zeros_like(&c.g)),
+        ])
+    }),
     saves: (false, false, false),
 };
 
@@ -465,7 +492,10 @@ pub static POW: BinaryOp = BinaryOp {
         let ga = if c.needs[0] {
             let bm1 = sub(c.b(), &Tensor::wrapped_scalar(Scalar::Int(1)))?;
             let t = mul(c.b(), &pow(c.a(), &bm1)?)?;
-            let t = super::unary::masked_zero_where(&t, &eq(c.b(), &Tensor::wrapped_scalar(Scalar::Int(0)))?)?;
+            let t = super::unary::masked_zero_where(
+                &t,
+                &eq(c.b(), &Tensor::wrapped_scalar(Scalar::Int(0)))?,
+            )?;
             Some(mul(&c.g, &t)?)
         } else {
             None
@@ -493,7 +523,11 @@ pub static ATAN2: BinaryOp = BinaryOp {
     kernel: float_kernel!(|x: Acc, y: Acc| x.atan2(y)),
     backward: Some(|c| {
         let den = add(&mul(c.a(), c.a())?, &mul(c.b(), c.b())?)?;
-        let ga = if c.needs[0] { Some(mul(&c.g, &div(c.b(), &den)?)?) } else { None };
+        let ga = if c.needs[0] {
+            Some(mul(&c.g, &div(c.b(), &den)?)?)
+        } else {
+            None
+        };
         let gb = if c.needs[1] {
             Some(super::unary::neg(&mul(&c.g, &div(c.a(), &den)?)?)?)
         } else {
@@ -510,20 +544,35 @@ pub static HYPOT: BinaryOp = BinaryOp {
     result: ResultKind::Promote,
     kernel: float_kernel!(|x: Acc, y: Acc| x.hypot(y)),
     backward: Some(|c| {
-        let ga = if c.needs[0] { Some(mul(&c.g, &div(c.a(), c.out())?)?) } else { None };
-        let gb = if c.needs[1] { Some(mul(&c.g, &div(c.b(), c.out())?)?) } else { None };
+        let ga = if c.needs[0] {
+            Some(mul(&c.g, &div(c.a(), c.out())?)?)
+        } else {
+            None
+        };
+        let gb = if c.needs[1] {
+            Some(mul(&c.g, &div(c.b(), c.out())?)?)
+        } else {
+            None
+        };
         Ok([ga, gb])
     }),
     saves: (true, true, true),
 };
 
-fn minmax_backward(c: &Grads, pick_a: fn(&Tensor, &Tensor) -> Result<Tensor>) -> Result<[Option<Tensor>; 2]> {
+fn minmax_backward(
+    c: &Grads,
+    pick_a: fn(&Tensor, &Tensor) -> Result<Tensor>,
+) -> Result<[Option<Tensor>; 2]> {
     // Ties split the gradient in half, as PyTorch does.
     let half = Tensor::wrapped_scalar(Scalar::Float(0.5));
     let wins_a = super::copy::to_dtype(&pick_a(c.a(), c.b())?, c.g.dtype())?;
     let tie = super::copy::to_dtype(&eq(c.a(), c.b())?, c.g.dtype())?;
     let share_a = add(&wins_a, &mul(&tie, &half)?)?;
-    let ga = if c.needs[0] { Some(mul(&c.g, &share_a)?) } else { None };
+    let ga = if c.needs[0] {
+        Some(mul(&c.g, &share_a)?)
+    } else {
+        None
+    };
     let gb = if c.needs[1] {
         let one = Tensor::wrapped_scalar(Scalar::Int(1));
         Some(mul(&c.g, &sub(&one, &share_a)?)?)
@@ -782,7 +831,10 @@ mod tests {
     fn inplace_checks_cast() {
         let a = Tensor::from_vec(vec![1i64, 2], &[2]).unwrap();
         let e = binary_(&ADD, &a, &t(&[0.5, 0.5])).unwrap_err();
-        assert_eq!(e.message, "result type Float can't be cast to the desired output type Long");
+        assert_eq!(
+            e.message,
+            "result type Float can't be cast to the desired output type Long"
+        );
         let f = t(&[1.0, 2.0]);
         binary_(&MUL, &f, &Tensor::wrapped_scalar(Scalar::Int(3))).unwrap();
         assert_eq!(f.to_f64_vec(), vec![3.0, 6.0]);

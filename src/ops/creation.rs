@@ -82,7 +82,11 @@ pub fn linspace(start: f64, end: f64, steps: i64, dtype: DType) -> Result<Tensor
     }
     let n = steps as usize;
     let t = Tensor::empty(&[n], dtype);
-    let step = if n > 1 { (end - start) / (n - 1) as f64 } else { 0.0 };
+    let step = if n > 1 {
+        (end - start) / (n - 1) as f64
+    } else {
+        0.0
+    };
     // One step gives `start`, as PyTorch does (the upper half counts back from `end`).
     let half = if n == 1 { 1 } else { n / 2 };
     crate::dispatch_all!(dtype, T => {
@@ -97,7 +101,11 @@ pub fn linspace(start: f64, end: f64, steps: i64, dtype: DType) -> Result<Tensor
 
 pub fn logspace(start: f64, end: f64, steps: i64, base: f64, dtype: DType) -> Result<Tensor> {
     let lin = linspace(start, end, steps, DType::F64)?;
-    let v: Vec<f64> = lin.to_vec::<f64>().into_iter().map(|e| base.powf(e)).collect();
+    let v: Vec<f64> = lin
+        .to_vec::<f64>()
+        .into_iter()
+        .map(|e| base.powf(e))
+        .collect();
     let t = Tensor::from_vec(v, &[steps as usize])?;
     Ok(super::cast(&t, dtype))
 }
@@ -122,7 +130,13 @@ mod tests {
         let a = arange(Scalar::Int(0), Scalar::Int(10), Scalar::Int(3), None).unwrap();
         assert_eq!(a.dtype(), DType::I64);
         assert_eq!(a.to_f64_vec(), vec![0.0, 3.0, 6.0, 9.0]);
-        let b = arange(Scalar::Int(0), Scalar::Float(1.0), Scalar::Float(0.25), None).unwrap();
+        let b = arange(
+            Scalar::Int(0),
+            Scalar::Float(1.0),
+            Scalar::Float(0.25),
+            None,
+        )
+        .unwrap();
         assert_eq!(b.dtype(), DType::F32);
         assert_eq!(b.numel(), 4);
         let c = arange(Scalar::Int(5), Scalar::Int(0), Scalar::Int(-2), None).unwrap();

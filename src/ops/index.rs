@@ -950,7 +950,14 @@ pub fn index_select(x: &Tensor, dim: i64, index: &Tensor) -> Result<Tensor> {
             true,
             Box::new(move |g| {
                 let zeros = Tensor::zeros(&sizes, g[0].dtype());
-                Ok(vec![Some(index_add(&zeros, d as i64, &index, &g[0], Scalar::Int(1), false)?)])
+                Ok(vec![Some(index_add(
+                    &zeros,
+                    d as i64,
+                    &index,
+                    &g[0],
+                    Scalar::Int(1),
+                    false,
+                )?)])
             }),
         ));
     }

@@ -54,8 +54,24 @@ fn bmm_named(a: &Tensor, b: &Tensor, name: &'static str) -> Result<Tensor> {
             out,
             true,
             Box::new(move |g| {
-                let ga = if na { Some(bmm_named(&g[0], &transpose(&sb.unpack()?, 1, 2)?, "BmmBackward0")?) } else { None };
-                let gb = if nb { Some(bmm_named(&transpose(&sa.unpack()?, 1, 2)?, &g[0], "BmmBackward0")?) } else { None };
+                let ga = if na {
+                    Some(bmm_named(
+                        &g[0],
+                        &transpose(&sb.unpack()?, 1, 2)?,
+                        "BmmBackward0",
+                    )?)
+                } else {
+                    None
+                };
+                let gb = if nb {
+                    Some(bmm_named(
+                        &transpose(&sa.unpack()?, 1, 2)?,
+                        &g[0],
+                        "BmmBackward0",
+                    )?)
+                } else {
+                    None
+                };
                 Ok(vec![ga, gb])
             }),
         ));
@@ -116,8 +132,16 @@ pub fn mm(a: &Tensor, b: &Tensor) -> Result<Tensor> {
             out,
             true,
             Box::new(move |g| {
-                let ga = if na { Some(mm(&g[0], &super::shape::t(&sb.unpack()?)?)?) } else { None };
-                let gb = if nb { Some(mm(&super::shape::t(&sa.unpack()?)?, &g[0])?) } else { None };
+                let ga = if na {
+                    Some(mm(&g[0], &super::shape::t(&sb.unpack()?)?)?)
+                } else {
+                    None
+                };
+                let gb = if nb {
+                    Some(mm(&super::shape::t(&sa.unpack()?)?, &g[0])?)
+                } else {
+                    None
+                };
                 Ok(vec![ga, gb])
             }),
         ));
@@ -156,8 +180,19 @@ pub fn mv(a: &Tensor, v: &Tensor) -> Result<Tensor> {
             out,
             true,
             Box::new(move |g| {
-                let ga = if na { Some(super::binary::mul(&unsqueeze(&g[0], 1)?, &unsqueeze(&sv.unpack()?, 0)?)?) } else { None };
-                let gv = if nv { Some(mv(&super::shape::t(&sa.unpack()?)?, &g[0])?) } else { None };
+                let ga = if na {
+                    Some(super::binary::mul(
+                        &unsqueeze(&g[0], 1)?,
+                        &unsqueeze(&sv.unpack()?, 0)?,
+                    )?)
+                } else {
+                    None
+                };
+                let gv = if nv {
+                    Some(mv(&super::shape::t(&sa.unpack()?)?, &g[0])?)
+                } else {
+                    None
+                };
                 Ok(vec![ga, gv])
             }),
         ));
@@ -205,8 +240,16 @@ pub fn dot(a: &Tensor, b: &Tensor) -> Result<Tensor> {
             out,
             true,
             Box::new(move |g| {
-                let ga = if na { Some(super::binary::mul(&g[0], &sb.unpack()?)?) } else { None };
-                let gb = if nb { Some(super::binary::mul(&g[0], &sa.unpack()?)?) } else { None };
+                let ga = if na {
+                    Some(super::binary::mul(&g[0], &sb.unpack()?)?)
+                } else {
+                    None
+                };
+                let gb = if nb {
+                    Some(super::binary::mul(&g[0], &sa.unpack()?)?)
+                } else {
+                    None
+                };
                 Ok(vec![ga, gb])
             }),
         ));
@@ -302,8 +345,16 @@ fn folded(a: &Tensor, b: &Tensor) -> Result<Tensor> {
 
 fn batched(a: &Tensor, b: &Tensor) -> Result<Tensor> {
     check_dtypes(a, b)?;
-    let a2 = if a.ndim() == 1 { unsqueeze(a, 0)? } else { a.clone() };
-    let b2 = if b.ndim() == 1 { unsqueeze(b, 1)? } else { b.clone() };
+    let a2 = if a.ndim() == 1 {
+        unsqueeze(a, 0)?
+    } else {
+        a.clone()
+    };
+    let b2 = if b.ndim() == 1 {
+        unsqueeze(b, 1)?
+    } else {
+        b.clone()
+    };
     let (ra, rb) = (a2.ndim(), b2.ndim());
     let (m, k) = (a2.sizes()[ra - 2], a2.sizes()[ra - 1]);
     let (k2, n) = (b2.sizes()[rb - 2], b2.sizes()[rb - 1]);

@@ -6,6 +6,7 @@ pub mod copy;
 pub mod creation;
 pub mod index;
 pub mod join;
+pub mod linalg;
 pub mod matmul;
 pub mod optim;
 pub mod pointwise;
@@ -45,7 +46,10 @@ pub(crate) fn try_new_output(sizes: &[usize], dtype: DType, like: &[&Tensor]) ->
         if t.sizes() == sizes && !t.is_contiguous() && !t.is_wrapped_number() {
             if let Some(strides) = crate::cpu::iter::strides_like(sizes, t.strides()) {
                 let n: usize = sizes.iter().product();
-                let storage = Arc::new(Storage::try_new_cpu(n * dtype.size(), dtype == DType::Bool)?);
+                let storage = Arc::new(Storage::try_new_cpu(
+                    n * dtype.size(),
+                    dtype == DType::Bool,
+                )?);
                 let layout = Layout {
                     sizes: sizes.into(),
                     strides,

@@ -70,7 +70,9 @@ fn slices<'a, T: FloatElement>(ts: &[&'a Tensor]) -> Result<Vec<&'a mut [T]>> {
 
 fn check(param: &Tensor, grad: &Tensor) -> Result<()> {
     if !param.dtype().is_float() {
-        return Err(Error::runtime("optimizers only update floating point parameters"));
+        return Err(Error::runtime(
+            "optimizers only update floating point parameters",
+        ));
     }
     if param.sizes() != grad.sizes() {
         return Err(Error::runtime(format!(
@@ -114,7 +116,14 @@ pub fn sgd_step(param: &Tensor, grad: &Tensor, buf: Option<&Tensor>, h: &Sgd) ->
 }
 
 /// One Adam/AdamW step on `param` with state `m`, `v` (and `vmax` for amsgrad).
-pub fn adam_step(param: &Tensor, grad: &Tensor, m: &Tensor, v: &Tensor, vmax: Option<&Tensor>, h: &Adam) -> Result<()> {
+pub fn adam_step(
+    param: &Tensor,
+    grad: &Tensor,
+    m: &Tensor,
+    v: &Tensor,
+    vmax: Option<&Tensor>,
+    h: &Adam,
+) -> Result<()> {
     check(param, grad)?;
     let grad = super::cast(grad, param.dtype());
     let bc1 = 1.0 - h.beta1.powi(h.step as i32);
@@ -249,7 +258,15 @@ mod tests {
         let p = Tensor::from_vec(vec![1.0f64, 2.0], &[2]).unwrap();
         let g = Tensor::from_vec(vec![0.5f64, -1.0], &[2]).unwrap();
         let b = Tensor::zeros(&[2], DType::F64);
-        let h = |first| Sgd { lr: 0.1, momentum: 0.9, dampening: 0.0, weight_decay: 0.0, nesterov: false, maximize: false, first_step: first };
+        let h = |first| Sgd {
+            lr: 0.1,
+            momentum: 0.9,
+            dampening: 0.0,
+            weight_decay: 0.0,
+            nesterov: false,
+            maximize: false,
+            first_step: first,
+        };
         sgd_step(&p, &g, Some(&b), &h(true)).unwrap();
         assert_eq!(b.to_f64_vec(), vec![0.5, -1.0]);
         sgd_step(&p, &g, Some(&b), &h(false)).unwrap();

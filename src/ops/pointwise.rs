@@ -37,10 +37,12 @@ pub fn clamp(x: &Tensor, min: Option<&Tensor>, max: Option<&Tensor>) -> Result<T
     ops.extend(min.map(operand));
     ops.extend(max.map(operand));
     let dt = result_type(&ops);
-    let scalar_bounds = min.is_none_or(|m| m.is_wrapped_number()) && max.is_none_or(|m| m.is_wrapped_number());
+    let scalar_bounds =
+        min.is_none_or(|m| m.is_wrapped_number()) && max.is_none_or(|m| m.is_wrapped_number());
     // Forward without history; the scalar-bound case records one ClampBackward1 node.
     let out = {
-        let _g = autograd::mode::GradModeGuard::new(!scalar_bounds && autograd::mode::is_grad_enabled());
+        let _g =
+            autograd::mode::GradModeGuard::new(!scalar_bounds && autograd::mode::is_grad_enabled());
         let xc = super::copy::to_dtype(x, dt)?;
         let lo = match min {
             Some(m) => binary(&bin::MAXIMUM, &xc, m)?,
@@ -72,7 +74,10 @@ pub fn clamp(x: &Tensor, min: Option<&Tensor>, max: Option<&Tensor>) -> Result<T
             if let Some(h) = &hi {
                 keep = binary(&bin::LOGICAL_AND, &keep, &binary(&bin::LE, &x, h)?)?;
             }
-            Ok(vec![Some(mul(&g[0], &super::copy::to_dtype(&keep, g[0].dtype())?)?)])
+            Ok(vec![Some(mul(
+                &g[0],
+                &super::copy::to_dtype(&keep, g[0].dtype())?,
+            )?)])
         }),
     ))
 }
@@ -105,7 +110,12 @@ pub fn addcdiv(input: &Tensor, t1: &Tensor, t2: &Tensor, value: Scalar) -> Resul
 }
 
 /// `nan_to_num(nan, posinf, neginf)`: infinities default to the dtype's extremes.
-pub fn nan_to_num(x: &Tensor, nan: f64, posinf: Option<f64>, neginf: Option<f64>) -> Result<Tensor> {
+pub fn nan_to_num(
+    x: &Tensor,
+    nan: f64,
+    posinf: Option<f64>,
+    neginf: Option<f64>,
+) -> Result<Tensor> {
     if !x.dtype().is_float() {
         return Ok(super::copy::clone(x));
     }
@@ -128,7 +138,10 @@ pub fn nan_to_num(x: &Tensor, nan: f64, posinf: Option<f64>, neginf: Option<f64>
             true,
             Box::new(move |g| {
                 let finite = unary(&un::ISFINITE, &sx.unpack()?)?;
-                Ok(vec![Some(mul(&g[0], &super::copy::to_dtype(&finite, g[0].dtype())?)?)])
+                Ok(vec![Some(mul(
+                    &g[0],
+                    &super::copy::to_dtype(&finite, g[0].dtype())?,
+                )?)])
             }),
         ));
     }
@@ -151,7 +164,11 @@ pub fn round_decimals(x: &Tensor, decimals: i64) -> Result<Tensor> {
 
 /// `logit(x, eps)`: log(x / (1 - x)), with x clamped to [eps, 1 - eps] when eps is given.
 pub fn logit(x: &Tensor, eps: Option<f64>) -> Result<Tensor> {
-    let xf = if x.dtype().is_float() { x.clone() } else { super::copy::to_dtype(x, crate::dtype::default_float())? };
+    let xf = if x.dtype().is_float() {
+        x.clone()
+    } else {
+        super::copy::to_dtype(x, crate::dtype::default_float())?
+    };
     let z = match eps {
         Some(e) => clamp(&xf, Some(&scalar_t(e)), Some(&scalar_t(1.0 - e)))?,
         None => xf,
@@ -164,8 +181,16 @@ pub fn xlogy(x: &Tensor, y: &Tensor) -> Result<Tensor> {
     let prod = mul(x, &unary(&un::LOG, y)?)?;
     let zero_x = bin::eq(x, &Tensor::wrapped_scalar(Scalar::Int(0)))?;
     let y_nan = unary(&un::ISNAN, y)?;
-    let use_zero = binary(&bin::LOGICAL_AND, &zero_x, &unary(&un::LOGICAL_NOT, &y_nan)?)?;
-    where_(&use_zero, &Tensor::wrapped_scalar(Scalar::Float(0.0)), &prod)
+    let use_zero = binary(
+        &bin::LOGICAL_AND,
+        &zero_x,
+        &unary(&un::LOGICAL_NOT, &y_nan)?,
+    )?;
+    where_(
+        &use_zero,
+        &Tensor::wrapped_scalar(Scalar::Float(0.0)),
+        &prod,
+    )
 }
 
 /// `isclose`: |a - b| <= atol + rtol * |b|, equal infinities close, NaNs per `equal_nan`.
@@ -178,7 +203,9 @@ pub fn isclose(a: &Tensor, b: &Tensor, rtol: f64, atol: f64, equal_nan: bool) ->
         )));
     }
     if rtol < 0.0 || atol < 0.0 {
-        return Err(Error::runtime("rtol and atol must be greater than or equal to zero"));
+        return Err(Error::runtime(
+            "rtol and atol must be greater than or equal to zero",
+        ));
     }
     let _g = autograd::mode::GradModeGuard::new(false);
     let eq = bin::eq(a, b)?;
@@ -188,12 +215,23 @@ pub fn isclose(a: &Tensor, b: &Tensor, rtol: f64, atol: f64, equal_nan: bool) ->
         return isclose(&af, &bf, rtol, atol, equal_nan);
     }
     let diff = unary(&un::ABS, &sub(a, b)?)?;
-    let tol = add(&scalar_t(atol), &mul(&scalar_t(rtol), &unary(&un::ABS, b)?)?)?;
-    let finite = binary(&bin::LOGICAL_AND, &unary(&un::ISFINITE, a)?, &unary(&un::ISFINITE, b)?)?;
+    let tol = add(
+        &scalar_t(atol),
+        &mul(&scalar_t(rtol), &unary(&un::ABS, b)?)?,
+    )?;
+    let finite = binary(
+        &bin::LOGICAL_AND,
+        &unary(&un::ISFINITE, a)?,
+        &unary(&un::ISFINITE, b)?,
+    )?;
     let close = binary(&bin::LOGICAL_AND, &finite, &binary(&bin::LE, &diff, &tol)?)?;
     let mut r = binary(&bin::LOGICAL_OR, &eq, &close)?;
     if equal_nan {
-        let both = binary(&bin::LOGICAL_AND, &unary(&un::ISNAN, a)?, &unary(&un::ISNAN, b)?)?;
+        let both = binary(
+            &bin::LOGICAL_AND,
+            &unary(&un::ISNAN, a)?,
+            &unary(&un::ISNAN, b)?,
+        )?;
         r = binary(&bin::LOGICAL_OR, &r, &both)?;
     }
     Ok(r)
@@ -205,7 +243,10 @@ pub fn equal(a: &Tensor, b: &Tensor) -> Result<bool> {
         return Ok(false);
     }
     let e = bin::eq(a, b)?;
-    Ok(super::reduce::all_any(&e, None, false, true)?.get_flat(0).to_f64() != 0.0)
+    Ok(super::reduce::all_any(&e, None, false, true)?
+        .get_flat(0)
+        .to_f64()
+        != 0.0)
 }
 
 #[cfg(test)]
@@ -215,7 +256,12 @@ mod tests {
     #[test]
     fn clamp_and_promotion() {
         let x = Tensor::from_vec(vec![-2i64, 0, 5], &[3]).unwrap();
-        let c = clamp(&x, Some(&Tensor::wrapped_scalar(Scalar::Int(-1))), Some(&Tensor::wrapped_scalar(Scalar::Int(3)))).unwrap();
+        let c = clamp(
+            &x,
+            Some(&Tensor::wrapped_scalar(Scalar::Int(-1))),
+            Some(&Tensor::wrapped_scalar(Scalar::Int(3))),
+        )
+        .unwrap();
         assert_eq!(c.dtype(), DType::I64);
         assert_eq!(c.to_f64_vec(), vec![-1.0, 0.0, 3.0]);
         let f = clamp(&x, Some(&scalar_t(0.5)), None).unwrap();
@@ -226,11 +272,23 @@ mod tests {
     #[test]
     fn rounding_and_closeness() {
         let x = Tensor::from_vec(vec![1.2345f64, -2.5, 125.0], &[3]).unwrap();
-        assert_eq!(round_decimals(&x, 2).unwrap().to_f64_vec(), vec![1.23, -2.5, 125.0]);
-        assert_eq!(round_decimals(&x, -1).unwrap().to_f64_vec(), vec![0.0, -0.0, 120.0]);
+        assert_eq!(
+            round_decimals(&x, 2).unwrap().to_f64_vec(),
+            vec![1.23, -2.5, 125.0]
+        );
+        assert_eq!(
+            round_decimals(&x, -1).unwrap().to_f64_vec(),
+            vec![0.0, -0.0, 120.0]
+        );
         let a = Tensor::from_vec(vec![1.0f64, f64::INFINITY, f64::NAN], &[3]).unwrap();
         let b = Tensor::from_vec(vec![1.0 + 1e-9, f64::INFINITY, f64::NAN], &[3]).unwrap();
-        assert_eq!(isclose(&a, &b, 1e-5, 1e-8, false).unwrap().to_f64_vec(), vec![1.0, 1.0, 0.0]);
-        assert_eq!(isclose(&a, &b, 1e-5, 1e-8, true).unwrap().to_f64_vec(), vec![1.0, 1.0, 1.0]);
+        assert_eq!(
+            isclose(&a, &b, 1e-5, 1e-8, false).unwrap().to_f64_vec(),
+            vec![1.0, 1.0, 0.0]
+        );
+        assert_eq!(
+            isclose(&a, &b, 1e-5, 1e-8, true).unwrap().to_f64_vec(),
+            vec![1.0, 1.0, 1.0]
+        );
     }
 }

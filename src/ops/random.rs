@@ -11,7 +11,11 @@ pub type GenHandle = Arc<Mutex<CpuGenerator>>;
 
 pub fn default_generator() -> &'static GenHandle {
     static DEFAULT: OnceLock<GenHandle> = OnceLock::new();
-    DEFAULT.get_or_init(|| Arc::new(Mutex::new(CpuGenerator::new(crate::random::generator::DEFAULT_SEED))))
+    DEFAULT.get_or_init(|| {
+        Arc::new(Mutex::new(CpuGenerator::new(
+            crate::random::generator::DEFAULT_SEED,
+        )))
+    })
 }
 
 fn lock(g: Option<&GenHandle>) -> MutexGuard<'_, CpuGenerator> {
@@ -180,7 +184,13 @@ pub fn random_default_(t: &Tensor, gen: Option<&GenHandle>) -> Result<()> {
     Ok(())
 }
 
-pub fn randint(low: i64, high: i64, sizes: &[usize], dtype: DType, gen: Option<&GenHandle>) -> Result<Tensor> {
+pub fn randint(
+    low: i64,
+    high: i64,
+    sizes: &[usize],
+    dtype: DType,
+    gen: Option<&GenHandle>,
+) -> Result<Tensor> {
     if low >= high {
         return Err(Error::runtime(format!(
             "random_ expects 'from' to be less than 'to', but got from={low} >= to={high}"
@@ -266,7 +276,12 @@ pub fn exponential_(t: &Tensor, lambd: f64, gen: Option<&GenHandle>) -> Result<(
 }
 
 /// `multinomial(input, num_samples, replacement)` on 1-d or 2-d probabilities.
-pub fn multinomial(p: &Tensor, num_samples: usize, replacement: bool, gen: Option<&GenHandle>) -> Result<Tensor> {
+pub fn multinomial(
+    p: &Tensor,
+    num_samples: usize,
+    replacement: bool,
+    gen: Option<&GenHandle>,
+) -> Result<Tensor> {
     if p.ndim() == 0 || p.ndim() > 2 {
         return Err(Error::runtime("prob_dist must be 1 or 2 dim"));
     }
@@ -282,15 +297,25 @@ pub fn multinomial(p: &Tensor, num_samples: usize, replacement: bool, gen: Optio
     }
     let probs = super::copy::clone_contiguous(&super::cast(p, DType::F64)).to_vec::<f64>();
     if probs.iter().any(|&q| q < 0.0 || !q.is_finite()) {
-        return Err(Error::runtime("probability tensor contains either `inf`, `nan` or element < 0"));
+        return Err(Error::runtime(
+            "probability tensor contains either `inf`, `nan` or element < 0",
+        ));
     }
     for row in probs.chunks(cats.max(1)) {
         if row.iter().sum::<f64>() <= 0.0 {
-            return Err(Error::runtime("invalid multinomial distribution (sum of probabilities <= 0)"));
+            return Err(Error::runtime(
+                "invalid multinomial distribution (sum of probabilities <= 0)",
+            ));
         }
     }
     let v = lock(gen)
-        .multinomial(&probs, cats, num_samples, replacement, rand_dtype(p.dtype()))
+        .multinomial(
+            &probs,
+            cats,
+            num_samples,
+            replacement,
+            rand_dtype(p.dtype()),
+        )
         .map_err(Error::runtime)?;
     let mut sizes: Vec<usize> = p.sizes()[..p.ndim() - 1].to_vec();
     sizes.push(num_samples);

@@ -1,8 +1,8 @@
 //! Reductions: sum, mean, prod, extremes and their indices, logical, statistics, norms.
 
 use super::binary::{self as bin, div, mul, sub};
-use super::shape::{reshape, unsqueeze};
 use super::cast;
+use super::shape::{reshape, unsqueeze};
 use crate::autograd::{self, needs_grad, SavedTensor};
 use crate::cpu::reduce::{along_dim, reduce, ElemFold, Plan, SumF64, SumI64};
 use crate::dtype::{DType, Element, Scalar};
@@ -106,7 +106,12 @@ fn sum_raw(x: &Tensor, spec: &Spec, dtype: DType) -> Tensor {
 }
 
 /// `sum(dim, keepdim, dtype)`: integers and bools sum to int64.
-pub fn sum(x: &Tensor, dims: Option<&[i64]>, keepdim: bool, dtype: Option<DType>) -> Result<Tensor> {
+pub fn sum(
+    x: &Tensor,
+    dims: Option<&[i64]>,
+    keepdim: bool,
+    dtype: Option<DType>,
+) -> Result<Tensor> {
     let spec = Spec::new(x, dims, keepdim)?;
     let x_in = match dtype {
         Some(d) => super::copy::to_dtype(x, d)?,
@@ -120,7 +125,11 @@ pub fn sum(x: &Tensor, dims: Option<&[i64]>, keepdim: bool, dtype: Option<DType>
     let out = sum_raw(&x_in, &spec, out_dt);
     if out_dt.is_float() && needs_grad(&[&x_in]) {
         let sizes = x_in.dims();
-        let name = if dims.is_none() { "SumBackward0" } else { "SumBackward1" };
+        let name = if dims.is_none() {
+            "SumBackward0"
+        } else {
+            "SumBackward1"
+        };
         return Ok(autograd::record1(
             name,
             &[&x_in],
@@ -133,7 +142,12 @@ pub fn sum(x: &Tensor, dims: Option<&[i64]>, keepdim: bool, dtype: Option<DType>
 }
 
 /// `nansum`: NaNs count as zero.
-pub fn nansum(x: &Tensor, dims: Option<&[i64]>, keepdim: bool, dtype: Option<DType>) -> Result<Tensor> {
+pub fn nansum(
+    x: &Tensor,
+    dims: Option<&[i64]>,
+    keepdim: bool,
+    dtype: Option<DType>,
+) -> Result<Tensor> {
     if !x.dtype().is_float() {
         return sum(x, dims, keepdim, dtype);
     }
@@ -142,7 +156,12 @@ pub fn nansum(x: &Tensor, dims: Option<&[i64]>, keepdim: bool, dtype: Option<DTy
     sum(&cleaned, dims, keepdim, dtype)
 }
 
-pub fn mean(x: &Tensor, dims: Option<&[i64]>, keepdim: bool, dtype: Option<DType>) -> Result<Tensor> {
+pub fn mean(
+    x: &Tensor,
+    dims: Option<&[i64]>,
+    keepdim: bool,
+    dtype: Option<DType>,
+) -> Result<Tensor> {
     let dt = dtype.unwrap_or(x.dtype());
     if !dt.is_float() {
         return Err(Error::runtime(format!(
@@ -154,10 +173,17 @@ pub fn mean(x: &Tensor, dims: Option<&[i64]>, keepdim: bool, dtype: Option<DType
     let spec = Spec::new(&x_in, dims, keepdim)?;
     let count = spec.count(&x_in);
     let s = sum_raw(&x_in, &spec, dt);
-    let out = cast(&bin::div(&s, &Tensor::wrapped_scalar(Scalar::Int(count as i64)))?, dt);
+    let out = cast(
+        &bin::div(&s, &Tensor::wrapped_scalar(Scalar::Int(count as i64)))?,
+        dt,
+    );
     if needs_grad(&[&x_in]) {
         let sizes = x_in.dims();
-        let name = if dims.is_none() { "MeanBackward0" } else { "MeanBackward1" };
+        let name = if dims.is_none() {
+            "MeanBackward0"
+        } else {
+            "MeanBackward1"
+        };
         return Ok(autograd::record1(
             name,
             &[&x_in],
@@ -177,7 +203,10 @@ pub fn nanmean(x: &Tensor, dims: Option<&[i64]>, keepdim: bool) -> Result<Tensor
     if !x.dtype().is_float() {
         return mean(x, dims, keepdim, None);
     }
-    let valid = super::unary::unary(&super::unary::LOGICAL_NOT, &super::unary::unary(&super::unary::ISNAN, x)?)?;
+    let valid = super::unary::unary(
+        &super::unary::LOGICAL_NOT,
+        &super::unary::unary(&super::unary::ISNAN, x)?,
+    )?;
     let total = nansum(x, dims, keepdim, None)?;
     let count = sum(&valid, dims, keepdim, None)?;
     div(&total, &count)
@@ -204,13 +233,22 @@ pub fn sum_to_size(g: &Tensor, sizes: &[usize]) -> Result<Tensor> {
     reshape(&r, &target)
 }
 
-pub fn prod(x: &Tensor, dims: Option<&[i64]>, keepdim: bool, dtype: Option<DType>) -> Result<Tensor> {
+pub fn prod(
+    x: &Tensor,
+    dims: Option<&[i64]>,
+    keepdim: bool,
+    dtype: Option<DType>,
+) -> Result<Tensor> {
     let spec = Spec::new(x, dims, keepdim)?;
     let x_in = match dtype {
         Some(d) => super::copy::to_dtype(x, d)?,
         None => x.clone(),
     };
-    let out_dt = if x_in.dtype().is_float() { x_in.dtype() } else { DType::I64 };
+    let out_dt = if x_in.dtype().is_float() {
+        x_in.dtype()
+    } else {
+        DType::I64
+    };
     let plan = Plan::new(&x_in, &spec.mask);
     let out = empty_out(&spec, out_dt);
     if out_dt.is_float() {
@@ -227,22 +265,39 @@ pub fn prod(x: &Tensor, dims: Option<&[i64]>, keepdim: bool, dtype: Option<DType
     if out_dt.is_float() && needs_grad(&[&x_in]) {
         let sx = SavedTensor::input(&x_in);
         let sizes = x_in.dims();
-        let name = if dims.is_none() { "ProdBackward0" } else { "ProdBackward1" };
-        return Ok(autograd::record1_with_output(name, &[&x_in], out, move |so| {
-            Box::new(move |g| {
-                let x = sx.unpack()?;
-                let out = so.unpack()?;
-                // d prod / dx_i = prod / x_i; where x_i == 0 use the product of the others.
-                let ge = expand_back(&mul(&g[0], &out)?, &sizes, &spec)?;
-                let zero = Tensor::wrapped_scalar(Scalar::Int(0));
-                let is_zero = bin::eq(&x, &zero)?;
-                let safe_x = super::index::where_(&is_zero, &Tensor::wrapped_scalar(Scalar::Int(1)), &x)?;
-                let grad_nonzero = div(&ge, &safe_x)?;
-                let others = prod_excluding_self(&x, &spec)?;
-                let grad_zero = mul(&expand_back(&g[0], &sizes, &spec)?, &others)?;
-                Ok(vec![Some(super::index::where_(&is_zero, &grad_zero, &grad_nonzero)?)])
-            })
-        }));
+        let name = if dims.is_none() {
+            "ProdBackward0"
+        } else {
+            "ProdBackward1"
+        };
+        return Ok(autograd::record1_with_output(
+            name,
+            &[&x_in],
+            out,
+            move |so| {
+                Box::new(move |g| {
+                    let x = sx.unpack()?;
+                    let out = so.unpack()?;
+                    // d prod / dx_i = prod / x_i; where x_i == 0 use the product of the others.
+                    let ge = expand_back(&mul(&g[0], &out)?, &sizes, &spec)?;
+                    let zero = Tensor::wrapped_scalar(Scalar::Int(0));
+                    let is_zero = bin::eq(&x, &zero)?;
+                    let safe_x = super::index::where_(
+                        &is_zero,
+                        &Tensor::wrapped_scalar(Scalar::Int(1)),
+                        &x,
+                    )?;
+                    let grad_nonzero = div(&ge, &safe_x)?;
+                    let others = prod_excluding_self(&x, &spec)?;
+                    let grad_zero = mul(&expand_back(&g[0], &sizes, &spec)?, &others)?;
+                    Ok(vec![Some(super::index::where_(
+                        &is_zero,
+                        &grad_zero,
+                        &grad_nonzero,
+                    )?)])
+                })
+            },
+        ));
     }
     Ok(out)
 }
@@ -295,7 +350,13 @@ fn check_nonempty(x: &Tensor, name: &str) -> Result<()> {
 }
 
 /// The extreme of a group, NaN winning (as torch.max / amax do).
-fn extreme_fold<T: Element>(want_max: bool) -> ElemFold<(T, bool), impl Fn((T, bool), T) -> (T, bool) + Sync, impl Fn((T, bool), (T, bool)) -> (T, bool) + Sync> {
+fn extreme_fold<T: Element>(
+    want_max: bool,
+) -> ElemFold<
+    (T, bool),
+    impl Fn((T, bool), T) -> (T, bool) + Sync,
+    impl Fn((T, bool), (T, bool)) -> (T, bool) + Sync,
+> {
     let better = move |a: T, b: T| -> bool {
         // Is b better than a?
         if b != b {
@@ -356,7 +417,11 @@ pub fn amax(x: &Tensor, dims: Option<&[i64]>, keepdim: bool, want_max: bool) -> 
     }
     let out = extreme_raw(x, &spec, want_max);
     if x.dtype().is_float() && needs_grad(&[x]) {
-        let grad_name = if want_max { "AmaxBackward0" } else { "AminBackward0" };
+        let grad_name = if want_max {
+            "AmaxBackward0"
+        } else {
+            "AminBackward0"
+        };
         return Ok(record_even_split(grad_name, x, out, spec));
     }
     Ok(out)
@@ -386,7 +451,11 @@ pub fn max_all(x: &Tensor, want_max: bool) -> Result<Tensor> {
     let spec = Spec::new(x, None, false)?;
     let out = extreme_raw(x, &spec, want_max);
     if x.dtype().is_float() && needs_grad(&[x]) {
-        let name = if want_max { "MaxBackward1" } else { "MinBackward1" };
+        let name = if want_max {
+            "MaxBackward1"
+        } else {
+            "MinBackward1"
+        };
         return Ok(record_even_split(name, x, out, spec));
     }
     Ok(out)
@@ -396,7 +465,11 @@ pub fn max_all(x: &Tensor, want_max: bool) -> Result<Tensor> {
 pub fn max_dim(x: &Tensor, dim: i64, keepdim: bool, want_max: bool) -> Result<(Tensor, Tensor)> {
     let (values, indices) = arg_extreme(x, Some(dim), keepdim, want_max)?;
     if x.dtype().is_float() && needs_grad(&[x]) {
-        let name = if want_max { "MaxBackward0" } else { "MinBackward0" };
+        let name = if want_max {
+            "MaxBackward0"
+        } else {
+            "MinBackward0"
+        };
         let values = record_index_select_back(name, x, values, &indices, dim, keepdim)?;
         return Ok((values, indices));
     }
@@ -427,13 +500,20 @@ pub fn record_index_select_back(
                 i = unsqueeze(&i, d as i64)?;
             }
             let zeros = Tensor::zeros(&sizes, g.dtype());
-            Ok(vec![Some(super::index::scatter(&zeros, d as i64, &i, &g, None)?)])
+            Ok(vec![Some(super::index::scatter(
+                &zeros, d as i64, &i, &g, None,
+            )?)])
         }),
     ))
 }
 
 /// Values and indices of the max/min along `dim` (or of the flattened tensor when None).
-pub fn arg_extreme(x: &Tensor, dim: Option<i64>, keepdim: bool, want_max: bool) -> Result<(Tensor, Tensor)> {
+pub fn arg_extreme(
+    x: &Tensor,
+    dim: Option<i64>,
+    keepdim: bool,
+    want_max: bool,
+) -> Result<(Tensor, Tensor)> {
     let (src, d) = match dim {
         Some(d) => (x.clone(), wrap_dim(d, x.ndim())?),
         None => (reshape(&x.detach(), &[-1])?, 0),
@@ -444,7 +524,11 @@ pub fn arg_extreme(x: &Tensor, dim: Option<i64>, keepdim: bool, want_max: bool) 
             "{name}(): Expected reduction dim {d} to have non-zero size."
         )));
     }
-    let src0 = if src.ndim() == 0 { reshape(&src.detach(), &[1])? } else { src.detach() };
+    let src0 = if src.ndim() == 0 {
+        reshape(&src.detach(), &[1])?
+    } else {
+        src.detach()
+    };
     let mut out_sizes: Dims = SmallVec::new();
     for (i, &s) in src0.sizes().iter().enumerate() {
         if i != d {
@@ -521,7 +605,13 @@ pub fn count_nonzero(x: &Tensor, dims: Option<&[i64]>) -> Result<Tensor> {
 }
 
 /// `var` / `std` with Bessel's `correction`.
-pub fn var(x: &Tensor, dims: Option<&[i64]>, correction: f64, keepdim: bool, take_sqrt: bool) -> Result<Tensor> {
+pub fn var(
+    x: &Tensor,
+    dims: Option<&[i64]>,
+    correction: f64,
+    keepdim: bool,
+    take_sqrt: bool,
+) -> Result<Tensor> {
     if !x.dtype().is_float() {
         return Err(Error::runtime(format!(
             "std and var only support floating point and complex dtypes"
@@ -537,13 +627,21 @@ pub fn var(x: &Tensor, dims: Option<&[i64]>, correction: f64, keepdim: bool, tak
         let ss = sum(&mul(&d, &d)?, Some(&rdims), keepdim, Some(DType::F64))?;
         let denom = (n - correction).max(0.0);
         let v = div(&ss, &Tensor::wrapped_scalar(Scalar::Float(denom)))?;
-        let v = if take_sqrt { super::unary::sqrt(&v)? } else { v };
+        let v = if take_sqrt {
+            super::unary::sqrt(&v)?
+        } else {
+            v
+        };
         cast(&v, x.dtype())
     };
     if needs_grad(&[x]) {
         let sx = SavedTensor::input(x);
         let sizes = x.dims();
-        let name = if take_sqrt { "StdBackward0" } else { "VarBackward0" };
+        let name = if take_sqrt {
+            "StdBackward0"
+        } else {
+            "VarBackward0"
+        };
         return Ok(autograd::record1_with_output(name, &[x], out, move |so| {
             Box::new(move |g| {
                 let x = sx.unpack()?;
@@ -565,7 +663,11 @@ pub fn var(x: &Tensor, dims: Option<&[i64]>, correction: f64, keepdim: bool, tak
 
 /// `logsumexp(dim, keepdim)`, shifted by the maximum for stability.
 pub fn logsumexp(x: &Tensor, dims: &[i64], keepdim: bool) -> Result<Tensor> {
-    let xf = if x.dtype().is_float() { x.clone() } else { super::copy::to_dtype(x, crate::dtype::default_float())? };
+    let xf = if x.dtype().is_float() {
+        x.clone()
+    } else {
+        super::copy::to_dtype(x, crate::dtype::default_float())?
+    };
     let spec = Spec::new(&xf, Some(dims), keepdim)?;
     let out = {
         let _guard = crate::autograd::mode::GradModeGuard::new(false);
@@ -577,20 +679,28 @@ pub fn logsumexp(x: &Tensor, dims: &[i64], keepdim: bool) -> Result<Tensor> {
         if keepdim {
             r
         } else {
-            reshape(&r, &spec.out_sizes.iter().map(|&s| s as i64).collect::<Vec<_>>())?
+            reshape(
+                &r,
+                &spec.out_sizes.iter().map(|&s| s as i64).collect::<Vec<_>>(),
+            )?
         }
     };
     if needs_grad(&[&xf]) {
         let sx = SavedTensor::input(&xf);
         let sizes = xf.dims();
-        return Ok(autograd::record1_with_output("LogsumexpBackward0", &[&xf], out, move |so| {
-            Box::new(move |g| {
-                let x = sx.unpack()?;
-                let oe = expand_back(&so.unpack()?, &sizes, &spec)?;
-                let ge = expand_back(&g[0], &sizes, &spec)?;
-                Ok(vec![Some(mul(&ge, &super::unary::exp(&sub(&x, &oe)?)?)?)])
-            })
-        }));
+        return Ok(autograd::record1_with_output(
+            "LogsumexpBackward0",
+            &[&xf],
+            out,
+            move |so| {
+                Box::new(move |g| {
+                    let x = sx.unpack()?;
+                    let oe = expand_back(&so.unpack()?, &sizes, &spec)?;
+                    let ge = expand_back(&g[0], &sizes, &spec)?;
+                    Ok(vec![Some(mul(&ge, &super::unary::exp(&sub(&x, &oe)?)?)?)])
+                })
+            },
+        ));
     }
     Ok(out)
 }
@@ -611,7 +721,10 @@ pub fn vector_norm(x: &Tensor, ord: f64, dims: Option<&[i64]>, keepdim: bool) ->
         return amax(&a, dims, keepdim, false);
     }
     if ord == 0.0 {
-        let nz = super::copy::to_dtype(&bin::binary(&bin::NE, x, &Tensor::wrapped_scalar(Scalar::Int(0)))?, x.dtype())?;
+        let nz = super::copy::to_dtype(
+            &bin::binary(&bin::NE, x, &Tensor::wrapped_scalar(Scalar::Int(0)))?,
+            x.dtype(),
+        )?;
         return sum(&nz.detach(), dims, keepdim, None);
     }
     if ord == 1.0 {
@@ -627,17 +740,26 @@ pub fn vector_norm(x: &Tensor, ord: f64, dims: Option<&[i64]>, keepdim: bool) ->
         if needs_grad(&[x]) {
             let sx = SavedTensor::input(x);
             let sizes = x.dims();
-            return Ok(autograd::record1_with_output("LinalgVectorNormBackward0", &[x], out, move |so| {
-                Box::new(move |g| {
-                    let x = sx.unpack()?;
-                    let n = expand_back(&so.unpack()?, &sizes, &spec)?;
-                    let ge = expand_back(&g[0], &sizes, &spec)?;
-                    let zero = bin::eq(&n, &Tensor::wrapped_scalar(Scalar::Int(0)))?;
-                    let safe = super::index::where_(&zero, &Tensor::wrapped_scalar(Scalar::Int(1)), &n)?;
-                    let r = mul(&ge, &div(&x, &safe)?)?;
-                    Ok(vec![Some(super::unary::masked_zero_where(&r, &zero)?)])
-                })
-            }));
+            return Ok(autograd::record1_with_output(
+                "LinalgVectorNormBackward0",
+                &[x],
+                out,
+                move |so| {
+                    Box::new(move |g| {
+                        let x = sx.unpack()?;
+                        let n = expand_back(&so.unpack()?, &sizes, &spec)?;
+                        let ge = expand_back(&g[0], &sizes, &spec)?;
+                        let zero = bin::eq(&n, &Tensor::wrapped_scalar(Scalar::Int(0)))?;
+                        let safe = super::index::where_(
+                            &zero,
+                            &Tensor::wrapped_scalar(Scalar::Int(1)),
+                            &n,
+                        )?;
+                        let r = mul(&ge, &div(&x, &safe)?)?;
+                        Ok(vec![Some(super::unary::masked_zero_where(&r, &zero)?)])
+                    })
+                },
+            ));
         }
         return Ok(out);
     }
@@ -655,7 +777,11 @@ fn cumulative(x: &Tensor, dim: i64, product: bool, dtype: Option<DType>) -> Resu
         None => x.clone(),
     };
     let d = wrap_dim(dim, src.ndim())?;
-    let src0 = if src.ndim() == 0 { reshape(&src.detach(), &[1])? } else { src.detach() };
+    let src0 = if src.ndim() == 0 {
+        reshape(&src.detach(), &[1])?
+    } else {
+        src.detach()
+    };
     let out = Tensor::empty(src0.sizes(), src0.dtype());
     let out_t = out.clone();
     let ostride = out.strides().get(d).copied().unwrap_or(1);
@@ -724,16 +850,21 @@ pub fn cumprod(x: &Tensor, dim: i64) -> Result<Tensor> {
     if out.dtype().is_float() && needs_grad(&[x]) {
         let d = wrap_dim(dim, x.ndim())? as i64;
         let sx = SavedTensor::input(x);
-        return Ok(autograd::record1_with_output("CumprodBackward0", &[x], out, move |so| {
-            Box::new(move |g| {
-                // Valid for nonzero inputs: grad_i = sum_{j>=i} g_j out_j / x_i
-                let x = sx.unpack()?;
-                let go = mul(&g[0], &so.unpack()?)?;
-                let f = super::shape::flip(&go, &[d])?;
-                let rc = super::shape::flip(&cumsum(&f, d, None)?, &[d])?;
-                Ok(vec![Some(div(&rc, &x)?)])
-            })
-        }));
+        return Ok(autograd::record1_with_output(
+            "CumprodBackward0",
+            &[x],
+            out,
+            move |so| {
+                Box::new(move |g| {
+                    // Valid for nonzero inputs: grad_i = sum_{j>=i} g_j out_j / x_i
+                    let x = sx.unpack()?;
+                    let go = mul(&g[0], &so.unpack()?)?;
+                    let f = super::shape::flip(&go, &[d])?;
+                    let rc = super::shape::flip(&cumsum(&f, d, None)?, &[d])?;
+                    Ok(vec![Some(div(&rc, &x)?)])
+                })
+            },
+        ));
     }
     Ok(out)
 }
@@ -754,12 +885,20 @@ pub fn softmax(x: &Tensor, dim: i64, log: bool, dtype: Option<DType>) -> Result<
     let d = wrap_dim(dim, x.ndim())? as i64;
     let out = {
         let _guard = crate::autograd::mode::GradModeGuard::new(false);
-        let m = if x.ndim() == 0 { x.clone() } else { amax(&x, Some(&[d]), true, true)? };
+        let m = if x.ndim() == 0 {
+            x.clone()
+        } else {
+            amax(&x, Some(&[d]), true, true)?
+        };
         let finite = super::unary::unary(&super::unary::ISFINITE, &m)?;
         let m = super::index::where_(&finite, &m, &Tensor::wrapped_scalar(Scalar::Float(0.0)))?;
         let shifted = sub(&x, &m)?;
         let e = super::unary::exp(&shifted)?;
-        let s = if x.ndim() == 0 { e.clone() } else { sum(&e, Some(&[d]), true, None)? };
+        let s = if x.ndim() == 0 {
+            e.clone()
+        } else {
+            sum(&e, Some(&[d]), true, None)?
+        };
         let r = if log {
             sub(&shifted, &super::unary::log(&s)?)?
         } else {
@@ -768,13 +907,21 @@ pub fn softmax(x: &Tensor, dim: i64, log: bool, dtype: Option<DType>) -> Result<
         super::copy::contiguous(&r)
     };
     if needs_grad(&[&x]) {
-        let name = if log { "LogSoftmaxBackward0" } else { "SoftmaxBackward0" };
+        let name = if log {
+            "LogSoftmaxBackward0"
+        } else {
+            "SoftmaxBackward0"
+        };
         return Ok(autograd::record1_with_output(name, &[&x], out, move |so| {
             Box::new(move |g| {
                 let y = so.unpack()?;
                 let g = &g[0];
                 let keep = |t: &Tensor| -> Result<Tensor> {
-                    if t.ndim() == 0 { Ok(t.clone()) } else { sum(t, Some(&[d]), true, None) }
+                    if t.ndim() == 0 {
+                        Ok(t.clone())
+                    } else {
+                        sum(t, Some(&[d]), true, None)
+                    }
                 };
                 let r = if log {
                     // g - exp(y) * sum(g)
@@ -833,7 +980,11 @@ mod tests {
 /// (the latest index among ties; NaN, once seen, stays).
 pub fn cum_extreme(x: &Tensor, dim: i64, want_max: bool) -> Result<(Tensor, Tensor)> {
     let d = wrap_dim(dim, x.ndim())?;
-    let src = super::copy::clone_contiguous(&if x.ndim() == 0 { reshape(&x.detach(), &[1])? } else { x.detach() });
+    let src = super::copy::clone_contiguous(&if x.ndim() == 0 {
+        reshape(&x.detach(), &[1])?
+    } else {
+        x.detach()
+    });
     let values = Tensor::empty(src.sizes(), src.dtype());
     let indices = Tensor::empty(src.sizes(), DType::I64);
     let base = src.data_ptr_raw() as usize;
@@ -866,7 +1017,11 @@ pub fn cum_extreme(x: &Tensor, dim: i64, want_max: bool) -> Result<(Tensor, Tens
     if x.dtype().is_float() && needs_grad(&[x]) {
         let sizes = x.dims();
         let idx = indices.clone();
-        let name = if want_max { "CummaxBackward0" } else { "CumminBackward0" };
+        let name = if want_max {
+            "CummaxBackward0"
+        } else {
+            "CumminBackward0"
+        };
         let values = autograd::record1(
             name,
             &[x],
@@ -877,7 +1032,13 @@ pub fn cum_extreme(x: &Tensor, dim: i64, want_max: bool) -> Result<(Tensor, Tens
                 if sizes.is_empty() {
                     return Ok(vec![Some(g[0].clone())]);
                 }
-                Ok(vec![Some(super::index::scatter(&zeros, d as i64, &idx, &g[0], Some("add"))?)])
+                Ok(vec![Some(super::index::scatter(
+                    &zeros,
+                    d as i64,
+                    &idx,
+                    &g[0],
+                    Some("add"),
+                )?)])
             }),
         );
         return Ok((values, indices));

@@ -90,7 +90,9 @@ pub fn view(x: &Tensor, shape: &[i64]) -> Result<Tensor> {
         )
     })?;
     let orig = to_i64(x.sizes());
-    Ok(make_view(x, layout, "ViewBackward0", move |g| reshape(g, &orig)))
+    Ok(make_view(x, layout, "ViewBackward0", move |g| {
+        reshape(g, &orig)
+    }))
 }
 
 /// `reshape`: a view when the strides allow one, else a copy (PyTorch's rule).
@@ -98,7 +100,9 @@ pub fn reshape(x: &Tensor, shape: &[i64]) -> Result<Tensor> {
     let sizes = infer_size(shape, x.numel())?;
     if let Some(layout) = x.layout().view(&sizes) {
         let orig = to_i64(x.sizes());
-        return Ok(make_view(x, layout, "ViewBackward0", move |g| reshape(g, &orig)));
+        return Ok(make_view(x, layout, "ViewBackward0", move |g| {
+            reshape(g, &orig)
+        }));
     }
     let copy = clone_contiguous(x);
     let out = copy.with_layout(Layout::contiguous(&sizes));
@@ -162,7 +166,12 @@ pub fn transpose(x: &Tensor, d0: i64, d1: i64) -> Result<Tensor> {
     if x.ndim() == 0 {
         wrap_dim(d0, 0)?;
         wrap_dim(d1, 0)?;
-        return Ok(make_view(x, x.layout().clone(), "TransposeBackward0", |g| Ok(g.clone())));
+        return Ok(make_view(
+            x,
+            x.layout().clone(),
+            "TransposeBackward0",
+            |g| Ok(g.clone()),
+        ));
     }
     let (a, b) = (wrap_dim(d0, x.ndim())?, wrap_dim(d1, x.ndim())?);
     let layout = x.layout().transpose(a, b);
@@ -200,7 +209,9 @@ pub fn permute(x: &Tensor, dims: &[i64]) -> Result<Tensor> {
     for (i, &p) in w.iter().enumerate() {
         inv[p] = i as i64;
     }
-    Ok(make_view(x, layout, "PermuteBackward0", move |g| permute(g, &inv)))
+    Ok(make_view(x, layout, "PermuteBackward0", move |g| {
+        permute(g, &inv)
+    }))
 }
 
 /// `movedim(source, destination)`.
@@ -262,7 +273,9 @@ pub fn expand(x: &Tensor, sizes: &[i64]) -> Result<Tensor> {
 
 pub fn narrow(x: &Tensor, dim: i64, start: i64, length: usize) -> Result<Tensor> {
     if x.ndim() == 0 {
-        return Err(Error::runtime("narrow() cannot be applied to a 0-dim tensor."));
+        return Err(Error::runtime(
+            "narrow() cannot be applied to a 0-dim tensor.",
+        ));
     }
     let d = wrap_dim(dim, x.ndim())?;
     let size = x.sizes()[d] as i64;
@@ -307,7 +320,12 @@ pub fn select(x: &Tensor, dim: i64, index: i64) -> Result<Tensor> {
     }))
 }
 
-pub fn as_strided(x: &Tensor, sizes: &[i64], strides: &[i64], offset: Option<i64>) -> Result<Tensor> {
+pub fn as_strided(
+    x: &Tensor,
+    sizes: &[i64],
+    strides: &[i64],
+    offset: Option<i64>,
+) -> Result<Tensor> {
     if sizes.len() != strides.len() {
         return Err(Error::runtime(format!(
             "mismatch in length of strides and shape"
@@ -315,7 +333,8 @@ pub fn as_strided(x: &Tensor, sizes: &[i64], strides: &[i64], offset: Option<i64
     }
     if sizes.iter().any(|&s| s < 0) || strides.iter().any(|&s| s < 0) {
         return Err(Error::runtime(
-            "as_strided: Negative strides are not supported at the moment, got strides: ".to_string()
+            "as_strided: Negative strides are not supported at the moment, got strides: "
+                .to_string()
                 + &format!("{:?}", strides),
         ));
     }
@@ -353,9 +372,8 @@ pub fn as_strided(x: &Tensor, sizes: &[i64], strides: &[i64], offset: Option<i64
     }
     Ok(make_view(x, layout, "AsStridedBackward0", move |g| {
         let (sz, st) = (sz.clone(), st.clone());
-        let view: ViewFn = Arc::new(move |t| {
-            as_strided(t, &sz, &st, Some(t.offset() as i64 + off))
-        });
+        let view: ViewFn =
+            Arc::new(move |t| as_strided(t, &sz, &st, Some(t.offset() as i64 + off)));
         embed(g, &base_sizes, view, "AsStridedBackwardBackward0")
     }))
 }
@@ -427,7 +445,9 @@ pub fn split(x: &Tensor, split_size: usize, dim: i64) -> Result<Vec<Tensor>> {
 
 pub fn chunk(x: &Tensor, chunks: usize, dim: i64) -> Result<Vec<Tensor>> {
     if chunks == 0 {
-        return Err(Error::runtime("chunk expects `chunks` to be greater than 0, got: 0"));
+        return Err(Error::runtime(
+            "chunk expects `chunks` to be greater than 0, got: 0",
+        ));
     }
     require_dims(x, "chunk")?;
     let d = wrap_dim(dim, x.ndim())?;
@@ -452,7 +472,9 @@ pub fn unbind(x: &Tensor, dim: i64) -> Result<Vec<Tensor>> {
         ));
     }
     let d = wrap_dim(dim, x.ndim())?;
-    (0..x.sizes()[d]).map(|i| select(x, d as i64, i as i64)).collect()
+    (0..x.sizes()[d])
+        .map(|i| select(x, d as i64, i as i64))
+        .collect()
 }
 
 /// `cat(tensors, dim)`: dtypes promote; 1-d empty tensors are skipped as in PyTorch.
@@ -576,7 +598,12 @@ pub fn stack(tensors: &[Tensor], dim: i64) -> Result<Tensor> {
                 dtypes
                     .iter()
                     .enumerate()
-                    .map(|(i, &dt)| Ok(Some(super::copy::to_dtype(&select(&g[0], d as i64, i as i64)?, dt)?)))
+                    .map(|(i, &dt)| {
+                        Ok(Some(super::copy::to_dtype(
+                            &select(&g[0], d as i64, i as i64)?,
+                            dt,
+                        )?))
+                    })
                     .collect()
             }),
         ));
@@ -594,7 +621,8 @@ pub fn flip(x: &Tensor, dims: &[i64]) -> Result<Tensor> {
     for &d in &w {
         let n = layout.sizes[d];
         if n > 1 {
-            layout.offset = (layout.offset as isize + (n as isize - 1) * layout.strides[d]) as usize;
+            layout.offset =
+                (layout.offset as isize + (n as isize - 1) * layout.strides[d]) as usize;
         }
         layout.strides[d] = -layout.strides[d];
     }

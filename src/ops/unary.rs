@@ -215,9 +215,17 @@ fn erfc_f<F: Float>(x: F) -> F {
 fn erfinv_f<F: Float>(y: F) -> F {
     let y = y.to_f64().unwrap_or(f64::NAN);
     let r = if y <= -1.0 {
-        if y == -1.0 { f64::NEG_INFINITY } else { f64::NAN }
+        if y == -1.0 {
+            f64::NEG_INFINITY
+        } else {
+            f64::NAN
+        }
     } else if y >= 1.0 {
-        if y == 1.0 { f64::INFINITY } else { f64::NAN }
+        if y == 1.0 {
+            f64::INFINITY
+        } else {
+            f64::NAN
+        }
     } else if y.is_nan() {
         f64::NAN
     } else {
@@ -226,14 +234,32 @@ fn erfinv_f<F: Float>(y: F) -> F {
         let mut x = if w < 5.0 {
             let w = w - 2.5;
             let mut p = 2.810_226_36e-08;
-            for c in [3.432_739_39e-07, -3.523_387_7e-06, -4.391_506_54e-06, 0.000_218_580_87, -0.001_253_725_03, -0.004_177_681_64, 0.246_640_727, 1.501_409_41] {
+            for c in [
+                3.432_739_39e-07,
+                -3.523_387_7e-06,
+                -4.391_506_54e-06,
+                0.000_218_580_87,
+                -0.001_253_725_03,
+                -0.004_177_681_64,
+                0.246_640_727,
+                1.501_409_41,
+            ] {
                 p = c + p * w;
             }
             p * y
         } else {
             let w = w.sqrt() - 3.0;
             let mut p = -0.000_200_214_257;
-            for c in [0.000_100_950_558, 0.001_349_343_22, -0.003_673_428_44, 0.005_739_507_73, -0.007_622_461_3, 0.009_438_870_47, 1.001_674_06, 2.832_976_82] {
+            for c in [
+                0.000_100_950_558,
+                0.001_349_343_22,
+                -0.003_673_428_44,
+                0.005_739_507_73,
+                -0.007_622_461_3,
+                0.009_438_870_47,
+                1.001_674_06,
+                2.832_976_82,
+            ] {
                 p = c + p * w;
             }
             p * y
@@ -366,60 +392,242 @@ macro_rules! float_op {
     };
 }
 
-float_op!(EXP, "exp", "ExpBackward0", |v: Acc| v.exp(), |c| mul(&c.g, c.out()), (false, true));
-float_op!(EXP2, "exp2", "Exp2Backward0", |v: Acc| v.exp2(),
-    |c| mul(&c.g, &bin::mul_scalar(c.out(), std::f64::consts::LN_2)?), (false, true));
-float_op!(EXPM1, "expm1", "Expm1Backward0", |v: Acc| v.exp_m1(),
-    |c| mul(&c.g, &add(c.out(), &scalar(1.0))?), (false, true));
-float_op!(LOG, "log", "LogBackward0", |v: Acc| v.ln(), |c| div(&c.g, c.x()), (true, false));
-float_op!(LOG2, "log2", "Log2Backward0", |v: Acc| v.log2(),
-    |c| div(&c.g, &bin::mul_scalar(c.x(), std::f64::consts::LN_2)?), (true, false));
-float_op!(LOG10, "log10", "Log10Backward0", |v: Acc| v.log10(),
-    |c| div(&c.g, &bin::mul_scalar(c.x(), std::f64::consts::LN_10)?), (true, false));
-float_op!(LOG1P, "log1p", "Log1PBackward0", |v: Acc| v.ln_1p(),
-    |c| div(&c.g, &add(c.x(), &scalar(1.0))?), (true, false));
-float_op!(SQRT, "sqrt", "SqrtBackward0", |v: Acc| v.sqrt(),
-    |c| div(&c.g, &bin::mul_scalar(c.out(), 2.0)?), (false, true));
-float_op!(RSQRT, "rsqrt", "RsqrtBackward0", |v: Acc| v.sqrt().recip(),
+float_op!(
+    EXP,
+    "exp",
+    "ExpBackward0",
+    |v: Acc| v.exp(),
+    |c| mul(&c.g, c.out()),
+    (false, true)
+);
+float_op!(
+    EXP2,
+    "exp2",
+    "Exp2Backward0",
+    |v: Acc| v.exp2(),
+    |c| mul(&c.g, &bin::mul_scalar(c.out(), std::f64::consts::LN_2)?),
+    (false, true)
+);
+float_op!(
+    EXPM1,
+    "expm1",
+    "Expm1Backward0",
+    |v: Acc| v.exp_m1(),
+    |c| mul(&c.g, &add(c.out(), &scalar(1.0))?),
+    (false, true)
+);
+float_op!(
+    LOG,
+    "log",
+    "LogBackward0",
+    |v: Acc| v.ln(),
+    |c| div(&c.g, c.x()),
+    (true, false)
+);
+float_op!(
+    LOG2,
+    "log2",
+    "Log2Backward0",
+    |v: Acc| v.log2(),
+    |c| div(&c.g, &bin::mul_scalar(c.x(), std::f64::consts::LN_2)?),
+    (true, false)
+);
+float_op!(
+    LOG10,
+    "log10",
+    "Log10Backward0",
+    |v: Acc| v.log10(),
+    |c| div(&c.g, &bin::mul_scalar(c.x(), std::f64::consts::LN_10)?),
+    (true, false)
+);
+float_op!(
+    LOG1P,
+    "log1p",
+    "Log1PBackward0",
+    |v: Acc| v.ln_1p(),
+    |c| div(&c.g, &add(c.x(), &scalar(1.0))?),
+    (true, false)
+);
+float_op!(
+    SQRT,
+    "sqrt",
+    "SqrtBackward0",
+    |v: Acc| v.sqrt(),
+    |c| div(&c.g, &bin::mul_scalar(c.out(), 2.0)?),
+    (false, true)
+);
+float_op!(
+    RSQRT,
+    "rsqrt",
+    "RsqrtBackward0",
+    |v: Acc| v.sqrt().recip(),
     // d/dx x^-1/2 = -1/2 out^3
-    |c| mul(&c.g, &bin::mul_scalar(&mul(c.out(), &mul(c.out(), c.out())?)?, -0.5)?), (false, true));
-float_op!(RECIPROCAL, "reciprocal", "ReciprocalBackward0", |v: Acc| v.recip(),
-    |c| neg(&mul(&c.g, &mul(c.out(), c.out())?)?), (false, true));
-float_op!(SIN, "sin", "SinBackward0", |v: Acc| v.sin(), |c| mul(&c.g, &cos(c.x())?), (true, false));
-float_op!(COS, "cos", "CosBackward0", |v: Acc| v.cos(),
-    |c| neg(&mul(&c.g, &sin(c.x())?)?), (true, false));
-float_op!(TAN, "tan", "TanBackward0", |v: Acc| v.tan(),
-    |c| mul(&c.g, &add(&mul(c.out(), c.out())?, &scalar(1.0))?), (false, true));
-float_op!(ASIN, "asin", "AsinBackward0", |v: Acc| v.asin(),
-    |c| div(&c.g, &sqrt(&sub(&scalar(1.0), &mul(c.x(), c.x())?)?)?), (true, false));
-float_op!(ACOS, "acos", "AcosBackward0", |v: Acc| v.acos(),
-    |c| neg(&div(&c.g, &sqrt(&sub(&scalar(1.0), &mul(c.x(), c.x())?)?)?)?), (true, false));
-float_op!(ATAN, "atan", "AtanBackward0", |v: Acc| v.atan(),
-    |c| div(&c.g, &add(&mul(c.x(), c.x())?, &scalar(1.0))?), (true, false));
-float_op!(SINH, "sinh", "SinhBackward0", |v: Acc| v.sinh(), |c| mul(&c.g, &cosh(c.x())?), (true, false));
-float_op!(COSH, "cosh", "CoshBackward0", |v: Acc| v.cosh(), |c| mul(&c.g, &sinh(c.x())?), (true, false));
-float_op!(TANH, "tanh", "TanhBackward0", |v: Acc| v.tanh(),
-    |c| mul(&c.g, &sub(&scalar(1.0), &mul(c.out(), c.out())?)?), (false, true));
-float_op!(ASINH, "asinh", "AsinhBackward0", |v: Acc| v.asinh(),
-    |c| div(&c.g, &sqrt(&add(&mul(c.x(), c.x())?, &scalar(1.0))?)?), (true, false));
-float_op!(ACOSH, "acosh", "AcoshBackward0", |v: Acc| v.acosh(),
-    |c| div(&c.g, &sqrt(&sub(&mul(c.x(), c.x())?, &scalar(1.0))?)?), (true, false));
-float_op!(ATANH, "atanh", "AtanhBackward0", |v: Acc| v.atanh(),
-    |c| div(&c.g, &sub(&scalar(1.0), &mul(c.x(), c.x())?)?), (true, false));
-float_op!(SIGMOID, "sigmoid", "SigmoidBackward0", sigmoid_f,
-    |c| mul(&c.g, &mul(c.out(), &sub(&scalar(1.0), c.out())?)?), (false, true));
-float_op!(ERF, "erf", "ErfBackward0", erf_f,
+    |c| mul(
+        &c.g,
+        &bin::mul_scalar(&mul(c.out(), &mul(c.out(), c.out())?)?, -0.5)?
+    ),
+    (false, true)
+);
+float_op!(
+    RECIPROCAL,
+    "reciprocal",
+    "ReciprocalBackward0",
+    |v: Acc| v.recip(),
+    |c| neg(&mul(&c.g, &mul(c.out(), c.out())?)?),
+    (false, true)
+);
+float_op!(
+    SIN,
+    "sin",
+    "SinBackward0",
+    |v: Acc| v.sin(),
+    |c| mul(&c.g, &cos(c.x())?),
+    (true, false)
+);
+float_op!(
+    COS,
+    "cos",
+    "CosBackward0",
+    |v: Acc| v.cos(),
+    |c| neg(&mul(&c.g, &sin(c.x())?)?),
+    (true, false)
+);
+float_op!(
+    TAN,
+    "tan",
+    "TanBackward0",
+    |v: Acc| v.tan(),
+    |c| mul(&c.g, &add(&mul(c.out(), c.out())?, &scalar(1.0))?),
+    (false, true)
+);
+float_op!(
+    ASIN,
+    "asin",
+    "AsinBackward0",
+    |v: Acc| v.asin(),
+    |c| div(&c.g, &sqrt(&sub(&scalar(1.0), &mul(c.x(), c.x())?)?)?),
+    (true, false)
+);
+float_op!(
+    ACOS,
+    "acos",
+    "AcosBackward0",
+    |v: Acc| v.acos(),
+    |c| neg(&div(
+        &c.g,
+        &sqrt(&sub(&scalar(1.0), &mul(c.x(), c.x())?)?)?
+    )?),
+    (true, false)
+);
+float_op!(
+    ATAN,
+    "atan",
+    "AtanBackward0",
+    |v: Acc| v.atan(),
+    |c| div(&c.g, &add(&mul(c.x(), c.x())?, &scalar(1.0))?),
+    (true, false)
+);
+float_op!(
+    SINH,
+    "sinh",
+    "SinhBackward0",
+    |v: Acc| v.sinh(),
+    |c| mul(&c.g, &cosh(c.x())?),
+    (true, false)
+);
+float_op!(
+    COSH,
+    "cosh",
+    "CoshBackward0",
+    |v: Acc| v.cosh(),
+    |c| mul(&c.g, &sinh(c.x())?),
+    (true, false)
+);
+float_op!(
+    TANH,
+    "tanh",
+    "TanhBackward0",
+    |v: Acc| v.tanh(),
+    |c| mul(&c.g, &sub(&scalar(1.0), &mul(c.out(), c.out())?)?),
+    (false, true)
+);
+float_op!(
+    ASINH,
+    "asinh",
+    "AsinhBackward0",
+    |v: Acc| v.asinh(),
+    |c| div(&c.g, &sqrt(&add(&mul(c.x(), c.x())?, &scalar(1.0))?)?),
+    (true, false)
+);
+float_op!(
+    ACOSH,
+    "acosh",
+    "AcoshBackward0",
+    |v: Acc| v.acosh(),
+    |c| div(&c.g, &sqrt(&sub(&mul(c.x(), c.x())?, &scalar(1.0))?)?),
+    (true, false)
+);
+float_op!(
+    ATANH,
+    "atanh",
+    "AtanhBackward0",
+    |v: Acc| v.atanh(),
+    |c| div(&c.g, &sub(&scalar(1.0), &mul(c.x(), c.x())?)?),
+    (true, false)
+);
+float_op!(
+    SIGMOID,
+    "sigmoid",
+    "SigmoidBackward0",
+    sigmoid_f,
+    |c| mul(&c.g, &mul(c.out(), &sub(&scalar(1.0), c.out())?)?),
+    (false, true)
+);
+float_op!(
+    ERF,
+    "erf",
+    "ErfBackward0",
+    erf_f,
     // 2/sqrt(pi) exp(-x^2)
-    |c| mul(&c.g, &bin::mul_scalar(&exp(&neg(&mul(c.x(), c.x())?)?)?, std::f64::consts::FRAC_2_SQRT_PI)?),
-    (true, false));
-float_op!(ERFC, "erfc", "ErfcBackward0", erfc_f,
-    |c| mul(&c.g, &bin::mul_scalar(&exp(&neg(&mul(c.x(), c.x())?)?)?, -std::f64::consts::FRAC_2_SQRT_PI)?),
-    (true, false));
+    |c| mul(
+        &c.g,
+        &bin::mul_scalar(
+            &exp(&neg(&mul(c.x(), c.x())?)?)?,
+            std::f64::consts::FRAC_2_SQRT_PI
+        )?
+    ),
+    (true, false)
+);
+float_op!(
+    ERFC,
+    "erfc",
+    "ErfcBackward0",
+    erfc_f,
+    |c| mul(
+        &c.g,
+        &bin::mul_scalar(
+            &exp(&neg(&mul(c.x(), c.x())?)?)?,
+            -std::f64::consts::FRAC_2_SQRT_PI
+        )?
+    ),
+    (true, false)
+);
 
-float_op!(ERFINV, "erfinv", "ErfinvBackward0", erfinv_f,
+float_op!(
+    ERFINV,
+    "erfinv",
+    "ErfinvBackward0",
+    erfinv_f,
     // sqrt(pi)/2 exp(erfinv(x)^2)
-    |c| mul(&c.g, &bin::mul_scalar(&exp(&mul(c.out(), c.out())?)?, std::f64::consts::PI.sqrt() / 2.0)?),
-    (false, true));
+    |c| mul(
+        &c.g,
+        &bin::mul_scalar(
+            &exp(&mul(c.out(), c.out())?)?,
+            std::f64::consts::PI.sqrt() / 2.0
+        )?
+    ),
+    (false, true)
+);
 
 pub static SQUARE: UnaryOp = UnaryOp {
     name: "square",
@@ -497,8 +705,18 @@ macro_rules! predicate_op {
 predicate_op!(ISNAN, "isnan", |v: Acc| v.is_nan(), false);
 predicate_op!(ISINF, "isinf", |v: Acc| v.is_infinite(), false);
 predicate_op!(ISFINITE, "isfinite", |v: Acc| v.is_finite(), true);
-predicate_op!(ISPOSINF, "isposinf", |v: Acc| v.is_infinite() && v > Acc::zero(), false);
-predicate_op!(ISNEGINF, "isneginf", |v: Acc| v.is_infinite() && v < Acc::zero(), false);
+predicate_op!(
+    ISPOSINF,
+    "isposinf",
+    |v: Acc| v.is_infinite() && v > Acc::zero(),
+    false
+);
+predicate_op!(
+    ISNEGINF,
+    "isneginf",
+    |v: Acc| v.is_infinite() && v < Acc::zero(),
+    false
+);
 
 pub static LOGICAL_NOT: UnaryOp = UnaryOp {
     name: "logical_not",

@@ -30,11 +30,27 @@ fn numpy_scalar(obj: &Bound<'_, PyAny>) -> Option<Scalar> {
     if module.to_str().ok()? != "numpy" {
         return None;
     }
-    let kind: String = obj.getattr("dtype").ok()?.getattr("kind").ok()?.extract().ok()?;
+    let kind: String = obj
+        .getattr("dtype")
+        .ok()?
+        .getattr("kind")
+        .ok()?
+        .extract()
+        .ok()?;
     match kind.as_str() {
         "b" => Some(Scalar::Bool(obj.is_truthy().ok()?)),
-        "i" | "u" => obj.call_method0("__int__").ok()?.extract::<i64>().ok().map(Scalar::Int),
-        "f" => obj.call_method0("__float__").ok()?.extract::<f64>().ok().map(Scalar::Float),
+        "i" | "u" => obj
+            .call_method0("__int__")
+            .ok()?
+            .extract::<i64>()
+            .ok()
+            .map(Scalar::Int),
+        "f" => obj
+            .call_method0("__float__")
+            .ok()?
+            .extract::<f64>()
+            .ok()
+            .map(Scalar::Float),
         _ => None,
     }
 }
@@ -58,7 +74,10 @@ pub fn require_scalar(obj: &Bound<'_, PyAny>, what: &str) -> PyResult<Scalar> {
     scalar(obj).ok_or_else(|| {
         type_error(format!(
             "{what} must be a Number, not {}",
-            obj.get_type().name().map(|n| n.to_string()).unwrap_or_default()
+            obj.get_type()
+                .name()
+                .map(|n| n.to_string())
+                .unwrap_or_default()
         ))
     })
 }
@@ -104,7 +123,10 @@ pub fn int_list(obj: &Bound<'_, PyAny>, what: &str) -> PyResult<Vec<i64>> {
     let seq = obj.cast::<PySequence>().map_err(|_| {
         type_error(format!(
             "{what} must be tuple of ints, but got {}",
-            obj.get_type().name().map(|n| n.to_string()).unwrap_or_default()
+            obj.get_type()
+                .name()
+                .map(|n| n.to_string())
+                .unwrap_or_default()
         ))
     })?;
     let n = seq.len()?;
@@ -344,9 +366,15 @@ pub fn index_items(obj: &Bound<'_, PyAny>) -> PyResult<Vec<IndexItem>> {
     // A list of ints is an index tensor (a list holding slices is a legacy tuple).
     if let Ok(l) = obj.cast::<PyList>() {
         let has_special = l.iter().any(|i| {
-            i.is_instance_of::<PySlice>() || i.is_none() || i.is(obj.py().Ellipsis()) || i.cast::<PySequence>().is_ok()
+            i.is_instance_of::<PySlice>()
+                || i.is_none()
+                || i.is(obj.py().Ellipsis())
+                || i.cast::<PySequence>().is_ok()
         });
-        if has_special && l.iter().any(|i| i.is_instance_of::<PySlice>() || i.is(obj.py().Ellipsis())) {
+        if has_special
+            && l.iter()
+                .any(|i| i.is_instance_of::<PySlice>() || i.is(obj.py().Ellipsis()))
+        {
             return l.iter().map(|i| index_item(&i)).collect();
         }
     }

@@ -63,7 +63,13 @@ impl PyNode {
                         e.input_nr.into_pyobject(py)?.into_any(),
                     ],
                 ),
-                None => PyTuple::new(py, [py.None().into_bound(py), 0usize.into_pyobject(py)?.into_any()]),
+                None => PyTuple::new(
+                    py,
+                    [
+                        py.None().into_bound(py),
+                        0usize.into_pyobject(py)?.into_any(),
+                    ],
+                ),
             })
             .collect::<PyResult<_>>()?;
         PyTuple::new(py, items)
@@ -74,7 +80,11 @@ impl PyNode {
         self.node.leaf().map(|t| PyTensor::new(t.clone()))
     }
     fn __repr__(&self) -> String {
-        format!("<{} object at {:#x}>", self.node.name, Arc::as_ptr(&self.node) as usize)
+        format!(
+            "<{} object at {:#x}>",
+            self.node.name,
+            Arc::as_ptr(&self.node) as usize
+        )
     }
     fn __eq__(&self, other: &Bound<'_, PyAny>) -> bool {
         other
@@ -126,9 +136,7 @@ impl RemovableHandle {
 fn python_hook(f: Py<PyAny>) -> Hook {
     Arc::new(move |g: &Tensor| {
         Python::attach(|py| {
-            let r = f
-                .call1(py, (PyTensor::new(g.clone()),))
-                .map_err(stash)?;
+            let r = f.call1(py, (PyTensor::new(g.clone()),)).map_err(stash)?;
             if r.is_none(py) {
                 return Ok(None);
             }
@@ -165,10 +173,16 @@ impl PyTensor {
                 .lock()
                 .unwrap_or_else(|e| e.into_inner())
                 .push((id, nr, h));
-            return Ok(RemovableHandle { id, target: HookTarget::Node(f) });
+            return Ok(RemovableHandle {
+                id,
+                target: HookTarget::Node(f),
+            });
         }
         meta.lock().hooks.push((id, h));
-        Ok(RemovableHandle { id, target: HookTarget::Leaf(meta.clone()) })
+        Ok(RemovableHandle {
+            id,
+            target: HookTarget::Leaf(meta.clone()),
+        })
     }
 
     #[pyo3(signature = (gradient=None, retain_graph=None, create_graph=false, inputs=None))]
@@ -186,7 +200,16 @@ impl PyTensor {
             None => None,
             Some(i) => Some(tensor_seq(i)?),
         };
-        run(py, roots, grads, retain_graph.unwrap_or(create_graph), create_graph, inputs, true, false)?;
+        run(
+            py,
+            roots,
+            grads,
+            retain_graph.unwrap_or(create_graph),
+            create_graph,
+            inputs,
+            true,
+            false,
+        )?;
         Ok(())
     }
 }
@@ -282,7 +305,16 @@ pub fn _run_backward<'py>(
         Some(i) if !i.is_none() => Some(tensor_seq(i)?),
         _ => None,
     };
-    let out = run(py, roots, grads, retain_graph, create_graph, inputs, accumulate_grad, allow_unused)?;
+    let out = run(
+        py,
+        roots,
+        grads,
+        retain_graph,
+        create_graph,
+        inputs,
+        accumulate_grad,
+        allow_unused,
+    )?;
     PyTuple::new(py, out.into_iter().map(|g| g.map(PyTensor::new)))
 }
 
@@ -325,16 +357,24 @@ pub fn _record_function<'py>(
         .iter()
         .map(|o| Ok(o.cast::<PyTensor>()?.borrow().t.clone()))
         .collect::<PyResult<_>>()?;
-    let edges = ins.iter().map(|t| t.as_ref().and_then(gradient_edge)).collect();
+    let edges = ins
+        .iter()
+        .map(|t| t.as_ref().and_then(gradient_edge))
+        .collect();
     let infos = outs
         .iter()
-        .map(|t| crate::autograd::node::OutputInfo { sizes: t.dims(), dtype: t.dtype() })
+        .map(|t| crate::autograd::node::OutputInfo {
+            sizes: t.dims(),
+            dtype: t.dtype(),
+        })
         .collect();
-    let input_sizes: Vec<Option<crate::shape::Dims>> = ins.iter().map(|t| t.as_ref().map(|t| t.dims())).collect();
+    let input_sizes: Vec<Option<crate::shape::Dims>> =
+        ins.iter().map(|t| t.as_ref().map(|t| t.dims())).collect();
     let node_name = format!("{name}Backward");
     let f: crate::autograd::node::BackwardFn = Box::new(move |grads: &[Tensor]| {
         Python::attach(|py| {
-            let args = PyTuple::new(py, grads.iter().map(|g| PyTensor::new(g.clone()))).map_err(stash)?;
+            let args =
+                PyTuple::new(py, grads.iter().map(|g| PyTensor::new(g.clone()))).map_err(stash)?;
             let r = backward.call1(py, args).map_err(stash)?;
             let r = r.bind(py);
             let items: Vec<Bound<'_, PyAny>> = if let Ok(t) = r.cast::<PyTuple>() {
@@ -368,17 +408,19 @@ pub fn _record_function<'py>(
         })
     });
     let node = Arc::new(Node::new_function(node_name, edges, infos, true, f));
-    let result: Vec<PyTensor> = outs
-        .into_iter()
-        .enumerate()
-        .map(|(i, t)| {
-            if differentiable.get(i).copied().unwrap_or(true) && t.dtype().is_float() {
-                PyTensor::new(t.with_meta(Some(crate::autograd::meta::AutogradMeta::with_grad_fn(node.clone(), i))))
-            } else {
-                PyTensor::new(t)
-            }
-        })
-        .collect();
+    let result: Vec<PyTensor> =
+        outs.into_iter()
+            .enumerate()
+            .map(|(i, t)| {
+                if differentiable.get(i).copied().unwrap_or(true) && t.dtype().is_float() {
+                    PyTensor::new(t.with_meta(Some(
+                        crate::autograd::meta::AutogradMeta::with_grad_fn(node.clone(), i),
+                    )))
+                } else {
+                    PyTensor::new(t)
+                }
+            })
+            .collect();
     PyList::new(py, result)
 }
 

@@ -81,12 +81,18 @@ fn dl_dtype(d: DType) -> DLDataType {
         DType::F32 => (2, 32),
         DType::F64 => (2, 64),
     };
-    DLDataType { code, bits, lanes: 1 }
+    DLDataType {
+        code,
+        bits,
+        lanes: 1,
+    }
 }
 
 fn from_dl_dtype(t: DLDataType) -> PyResult<DType> {
     if t.lanes != 1 {
-        return Err(PyBufferError::new_err("DLPack: vector (lanes > 1) dtypes are not supported"));
+        return Err(PyBufferError::new_err(
+            "DLPack: vector (lanes > 1) dtypes are not supported",
+        ));
     }
     Ok(match (t.code, t.bits) {
         (6, 8) => DType::Bool,
@@ -122,7 +128,10 @@ fn export(t: &Tensor) -> (Box<Export>, DLTensor) {
     });
     let dl = DLTensor {
         data: t.storage().ptr() as *mut c_void,
-        device: DLDevice { device_type: KDL_CPU, device_id: 0 },
+        device: DLDevice {
+            device_type: KDL_CPU,
+            device_id: 0,
+        },
         ndim: t.ndim() as i32,
         dtype: dl_dtype(t.dtype()),
         shape: ctx.shape.as_mut_ptr(),
@@ -178,7 +187,11 @@ fn to_capsule(py: Python<'_>, t: &Tensor, versioned: bool) -> PyResult<Py<PyAny>
                 version: DLPackVersion { major: 1, minor: 0 },
                 manager_ctx: ctx,
                 deleter: Some(delete_versioned),
-                flags: if t.storage().is_writable() { 0 } else { FLAG_READ_ONLY },
+                flags: if t.storage().is_writable() {
+                    0
+                } else {
+                    FLAG_READ_ONLY
+                },
                 dl_tensor: dl,
             }));
             ffi::PyCapsule_New(m as *mut c_void, NAME_V.as_ptr(), Some(capsule_versioned))
@@ -231,26 +244,33 @@ fn from_capsule(cap: &Bound<'_, PyAny>) -> PyResult<Tensor> {
     let p = cap.as_ptr();
     // Safety: pointers come from a valid capsule of the named kind.
     unsafe {
-        let (dl, owner, read_only): (*const DLTensor, Imported, bool) =
-            if ffi::PyCapsule_IsValid(p, NAME_V.as_ptr()) == 1 {
-                let m = ffi::PyCapsule_GetPointer(p, NAME_V.as_ptr()) as *mut DLManagedTensorVersioned;
-                if (*m).version.major > 1 {
-                    return Err(PyBufferError::new_err(format!(
-                        "DLPack version {} is not supported",
-                        (*m).version.major
-                    )));
-                }
-                ffi::PyCapsule_SetName(p, USED_NAME_V.as_ptr());
-                (&(*m).dl_tensor, Imported::Versioned(m), (*m).flags & FLAG_READ_ONLY != 0)
-            } else if ffi::PyCapsule_IsValid(p, NAME.as_ptr()) == 1 {
-                let m = ffi::PyCapsule_GetPointer(p, NAME.as_ptr()) as *mut DLManagedTensor;
-                ffi::PyCapsule_SetName(p, USED_NAME.as_ptr());
-                (&(*m).dl_tensor, Imported::Legacy(m), false)
-            } else {
-                return Err(PyRuntimeError::new_err(
+        let (dl, owner, read_only): (*const DLTensor, Imported, bool) = if ffi::PyCapsule_IsValid(
+            p,
+            NAME_V.as_ptr(),
+        ) == 1
+        {
+            let m = ffi::PyCapsule_GetPointer(p, NAME_V.as_ptr()) as *mut DLManagedTensorVersioned;
+            if (*m).version.major > 1 {
+                return Err(PyBufferError::new_err(format!(
+                    "DLPack version {} is not supported",
+                    (*m).version.major
+                )));
+            }
+            ffi::PyCapsule_SetName(p, USED_NAME_V.as_ptr());
+            (
+                &(*m).dl_tensor,
+                Imported::Versioned(m),
+                (*m).flags & FLAG_READ_ONLY != 0,
+            )
+        } else if ffi::PyCapsule_IsValid(p, NAME.as_ptr()) == 1 {
+            let m = ffi::PyCapsule_GetPointer(p, NAME.as_ptr()) as *mut DLManagedTensor;
+            ffi::PyCapsule_SetName(p, USED_NAME.as_ptr());
+            (&(*m).dl_tensor, Imported::Legacy(m), false)
+        } else {
+            return Err(PyRuntimeError::new_err(
                     "from_dlpack received an invalid capsule: it expects an object with __dlpack__ or an unused DLPack capsule (a capsule can be consumed only once)",
                 ));
-            };
+        };
         let dl = &*dl;
         if dl.device.device_type != KDL_CPU {
             drop(owner);
@@ -280,7 +300,9 @@ fn from_capsule(cap: &Bound<'_, PyAny>) -> PyResult<Tensor> {
         };
         if strides.iter().any(|&s| s < 0) {
             drop(owner);
-            return Err(PyBufferError::new_err("DLPack: negative strides are not supported"));
+            return Err(PyBufferError::new_err(
+                "DLPack: negative strides are not supported",
+            ));
         }
         let (_, hi) = layout.storage_span();
         let data = (dl.data as *mut u8).add(dl.byte_offset as usize);

@@ -22,7 +22,11 @@ pub fn dtype_object(py: Python<'_>, d: DType) -> Py<PyDType> {
             .map(|&dtype| Py::new(py, PyDType { dtype }).expect("dtype object"))
             .collect()
     });
-    all[DType::ALL.iter().position(|&x| x == d).expect("known dtype")].clone_ref(py)
+    all[DType::ALL
+        .iter()
+        .position(|&x| x == d)
+        .expect("known dtype")]
+    .clone_ref(py)
 }
 
 #[pymethods]
@@ -107,7 +111,14 @@ pub fn extract_opt_dtype(obj: Option<&Bound<'_, PyAny>>) -> PyResult<Option<DTyp
     }
 }
 
-#[pyclass(name = "device", module = "embertorch", frozen, eq, hash, skip_from_py_object)]
+#[pyclass(
+    name = "device",
+    module = "embertorch",
+    frozen,
+    eq,
+    hash,
+    skip_from_py_object
+)]
 #[derive(PartialEq, Eq, Hash, Clone)]
 pub struct PyDevice {
     pub kind: String,

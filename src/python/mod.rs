@@ -8,6 +8,7 @@ mod dtype;
 mod errors;
 mod functions;
 mod joins;
+mod linalg;
 mod numpy;
 mod ops;
 mod optim;
@@ -75,6 +76,7 @@ fn embertorch_c(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(autograd::_record_function, m)?)?;
     m.add_function(wrap_pyfunction!(autograd::_set_requires_grad, m)?)?;
     optim::register(m)?;
+    linalg::register(m)?;
     use functions as f;
     for func in [
         wrap_pyfunction!(f::tensor, m)?,

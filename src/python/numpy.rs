@@ -65,7 +65,10 @@ pub fn from_numpy(obj: &Bound<'_, PyAny>) -> PyResult<Tensor> {
     let arr = obj.cast::<PyUntypedArray>().map_err(|_| {
         type_error(format!(
             "expected np.ndarray (got {})",
-            obj.get_type().name().map(|n| n.to_string()).unwrap_or_default()
+            obj.get_type()
+                .name()
+                .map(|n| n.to_string())
+                .unwrap_or_default()
         ))
     })?;
     let dt = dtype_of(arr)?;
@@ -118,7 +121,11 @@ fn warn_not_writable(py: Python<'_>) -> PyResult<()> {
 
 /// A numpy array converted to a tensor: shares memory when `dtype` matches and `share` is
 /// allowed, else copies.
-pub fn array_to_tensor(obj: &Bound<'_, PyAny>, dtype: Option<DType>, copy: bool) -> PyResult<Tensor> {
+pub fn array_to_tensor(
+    obj: &Bound<'_, PyAny>,
+    dtype: Option<DType>,
+    copy: bool,
+) -> PyResult<Tensor> {
     let arr = obj.cast::<PyUntypedArray>()?;
     let t = match dtype_of(arr) {
         Ok(_) => from_numpy(obj)?,
@@ -179,10 +186,24 @@ pub fn to_numpy<'py>(py: Python<'py>, t: &Tensor, force: bool) -> PyResult<Bound
     }
     let typenum = npy_type(t.dtype())?;
     let item = t.dtype().size() as isize;
-    let mut dims: Vec<npyffi::npy_intp> = t.sizes().iter().map(|&s| s as npyffi::npy_intp).collect();
-    let mut strides: Vec<npyffi::npy_intp> = t.strides().iter().map(|&s| (s * item) as npyffi::npy_intp).collect();
-    let owner = Bound::new(py, StorageOwner { storage: t.storage().clone() })?;
-    let flags = if t.storage().is_writable() { NPY_ARRAY_WRITEABLE } else { 0 };
+    let mut dims: Vec<npyffi::npy_intp> =
+        t.sizes().iter().map(|&s| s as npyffi::npy_intp).collect();
+    let mut strides: Vec<npyffi::npy_intp> = t
+        .strides()
+        .iter()
+        .map(|&s| (s * item) as npyffi::npy_intp)
+        .collect();
+    let owner = Bound::new(
+        py,
+        StorageOwner {
+            storage: t.storage().clone(),
+        },
+    )?;
+    let flags = if t.storage().is_writable() {
+        NPY_ARRAY_WRITEABLE
+    } else {
+        0
+    };
     // Safety: data and strides describe memory inside the storage, which `owner` keeps alive;
     // numpy steals the descr reference and the owner reference (SetBaseObject).
     unsafe {
@@ -201,7 +222,12 @@ pub fn to_numpy<'py>(py: Python<'py>, t: &Tensor, force: bool) -> PyResult<Bound
         if raw.is_null() {
             return Err(PyErr::fetch(py));
         }
-        if PY_ARRAY_API.PyArray_SetBaseObject(py, raw as *mut npyffi::PyArrayObject, owner.into_ptr()) < 0 {
+        if PY_ARRAY_API.PyArray_SetBaseObject(
+            py,
+            raw as *mut npyffi::PyArrayObject,
+            owner.into_ptr(),
+        ) < 0
+        {
             pyo3::ffi::Py_DecRef(raw);
             return Err(PyErr::fetch(py));
         }

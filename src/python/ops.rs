@@ -1,7 +1,7 @@
 //! Tensor methods for the operators: each converts its arguments and calls one op in
 //! `crate::ops`. Module-level functions reuse these methods (`embertorch.exp = Tensor.exp`).
 
-use super::args::{index_items, int_list, opt_dims, operand, operand_any, require_scalar};
+use super::args::{index_items, int_list, operand, operand_any, opt_dims, require_scalar};
 use super::dtype::extract_opt_dtype;
 use super::errors::type_error;
 use super::tensor::{update, PyTensor};
@@ -18,7 +18,11 @@ use pyo3::types::PyTuple;
 const RELEASE_GIL_AT: usize = 1 << 16;
 
 /// Run `f`, releasing the GIL for big tensors so other Python threads proceed.
-pub(crate) fn run<T: Send>(py: Python<'_>, n: usize, f: impl FnOnce() -> crate::Result<T> + Send) -> PyResult<T> {
+pub(crate) fn run<T: Send>(
+    py: Python<'_>,
+    n: usize,
+    f: impl FnOnce() -> crate::Result<T> + Send,
+) -> PyResult<T> {
     if n >= RELEASE_GIL_AT {
         Ok(py.detach(f)?)
     } else {
@@ -27,7 +31,11 @@ pub(crate) fn run<T: Send>(py: Python<'_>, n: usize, f: impl FnOnce() -> crate::
 }
 
 /// Write `result` into `out` when given (PyTorch's `out=`), else wrap it.
-pub(crate) fn finish(py: Python<'_>, out: Option<&Bound<'_, PyTensor>>, result: Tensor) -> PyResult<Py<PyAny>> {
+pub(crate) fn finish(
+    py: Python<'_>,
+    out: Option<&Bound<'_, PyTensor>>,
+    result: Tensor,
+) -> PyResult<Py<PyAny>> {
     match out {
         None => Ok(Bound::new(py, PyTensor::new(result))?.into_any().unbind()),
         Some(o) => {
@@ -35,7 +43,9 @@ pub(crate) fn finish(py: Python<'_>, out: Option<&Bound<'_, PyTensor>>, result: 
             if cur.sizes() == result.sizes() {
                 ops::copy::copy_(&cur, &result)?;
             } else {
-                if cur.dtype() != result.dtype() && !crate::dtype::can_cast(result.dtype(), cur.dtype()) {
+                if cur.dtype() != result.dtype()
+                    && !crate::dtype::can_cast(result.dtype(), cur.dtype())
+                {
                     return Err(pyo3::exceptions::PyRuntimeError::new_err(format!(
                         "result type {} can't be cast to the desired output type {}",
                         ops::capitalized(result.dtype()),
@@ -239,18 +249,39 @@ fn alpha_of(alpha: Option<&Bound<'_, PyAny>>) -> PyResult<Scalar> {
 
 #[pymethods]
 impl PyTensor {
-    fn __pow__(&self, py: Python<'_>, other: &Bound<'_, PyAny>, modulo: Option<&Bound<'_, PyAny>>) -> PyResult<Py<PyAny>> {
+    fn __pow__(
+        &self,
+        py: Python<'_>,
+        other: &Bound<'_, PyAny>,
+        modulo: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<Py<PyAny>> {
         let _ = modulo;
-        let Some(b) = operand(other) else { return Ok(py.NotImplemented()) };
+        let Some(b) = operand(other) else {
+            return Ok(py.NotImplemented());
+        };
         let r = pow_checked(&self.t, &b)?;
         Ok(PyTensor::new(r).into_pyobject(py)?.into_any().unbind())
     }
-    fn __rpow__(&self, py: Python<'_>, other: &Bound<'_, PyAny>, modulo: Option<&Bound<'_, PyAny>>) -> PyResult<Py<PyAny>> {
+    fn __rpow__(
+        &self,
+        py: Python<'_>,
+        other: &Bound<'_, PyAny>,
+        modulo: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<Py<PyAny>> {
         let _ = modulo;
-        let Some(b) = operand(other) else { return Ok(py.NotImplemented()) };
-        Ok(PyTensor::new(binary(&bin::POW, &b, &self.t)?).into_pyobject(py)?.into_any().unbind())
+        let Some(b) = operand(other) else {
+            return Ok(py.NotImplemented());
+        };
+        Ok(PyTensor::new(binary(&bin::POW, &b, &self.t)?)
+            .into_pyobject(py)?
+            .into_any()
+            .unbind())
     }
-    fn __ipow__(slf: &Bound<'_, Self>, other: &Bound<'_, PyAny>, modulo: Option<&Bound<'_, PyAny>>) -> PyResult<()> {
+    fn __ipow__(
+        slf: &Bound<'_, Self>,
+        other: &Bound<'_, PyAny>,
+        modulo: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<()> {
         let _ = modulo;
         let b = operand_any(other, "other")?;
         let a = slf.borrow().t.clone();
@@ -258,14 +289,23 @@ impl PyTensor {
         Ok(())
     }
     fn __matmul__(&self, py: Python<'_>, other: &Bound<'_, PyAny>) -> PyResult<Py<PyAny>> {
-        let Ok(b) = other.cast::<PyTensor>() else { return Ok(py.NotImplemented()) };
+        let Ok(b) = other.cast::<PyTensor>() else {
+            return Ok(py.NotImplemented());
+        };
         let (a, b) = (self.t.clone(), b.borrow().t.clone());
-        let r = run(py, a.numel().max(b.numel()), move || ops::matmul::matmul(&a, &b))?;
+        let r = run(py, a.numel().max(b.numel()), move || {
+            ops::matmul::matmul(&a, &b)
+        })?;
         Ok(PyTensor::new(r).into_pyobject(py)?.into_any().unbind())
     }
     fn __rmatmul__(&self, py: Python<'_>, other: &Bound<'_, PyAny>) -> PyResult<Py<PyAny>> {
-        let Ok(b) = other.cast::<PyTensor>() else { return Ok(py.NotImplemented()) };
-        Ok(PyTensor::new(ops::matmul::matmul(&b.borrow().t, &self.t)?).into_pyobject(py)?.into_any().unbind())
+        let Ok(b) = other.cast::<PyTensor>() else {
+            return Ok(py.NotImplemented());
+        };
+        Ok(PyTensor::new(ops::matmul::matmul(&b.borrow().t, &self.t)?)
+            .into_pyobject(py)?
+            .into_any()
+            .unbind())
     }
     fn __neg__(&self) -> PyResult<PyTensor> {
         Ok(PyTensor::new(unary(&un::NEG, &self.t)?))
@@ -279,8 +319,15 @@ impl PyTensor {
     fn __invert__(&self) -> PyResult<PyTensor> {
         Ok(PyTensor::new(unary(&un::BITWISE_NOT, &self.t)?))
     }
-    fn __richcmp__(&self, py: Python<'_>, other: &Bound<'_, PyAny>, op: CompareOp) -> PyResult<Py<PyAny>> {
-        let Some(b) = operand(other) else { return Ok(py.NotImplemented()) };
+    fn __richcmp__(
+        &self,
+        py: Python<'_>,
+        other: &Bound<'_, PyAny>,
+        op: CompareOp,
+    ) -> PyResult<Py<PyAny>> {
+        let Some(b) = operand(other) else {
+            return Ok(py.NotImplemented());
+        };
         let which = match op {
             CompareOp::Eq => &bin::EQ,
             CompareOp::Ne => &bin::NE,
@@ -289,55 +336,125 @@ impl PyTensor {
             CompareOp::Gt => &bin::GT,
             CompareOp::Ge => &bin::GE,
         };
-        Ok(PyTensor::new(binary(which, &self.t, &b)?).into_pyobject(py)?.into_any().unbind())
+        Ok(PyTensor::new(binary(which, &self.t, &b)?)
+            .into_pyobject(py)?
+            .into_any()
+            .unbind())
     }
 
     #[pyo3(signature = (other, *, alpha=None, out=None))]
-    fn add(&self, py: Python<'_>, other: &Bound<'_, PyAny>, alpha: Option<&Bound<'_, PyAny>>, out: Option<&Bound<'_, PyTensor>>) -> PyResult<Py<PyAny>> {
+    fn add(
+        &self,
+        py: Python<'_>,
+        other: &Bound<'_, PyAny>,
+        alpha: Option<&Bound<'_, PyAny>>,
+        out: Option<&Bound<'_, PyTensor>>,
+    ) -> PyResult<Py<PyAny>> {
         let b = operand_any(other, "other")?;
-        finish(py, out, bin::add_alpha(&self.t, &b, alpha_of(alpha)?, false)?)
+        finish(
+            py,
+            out,
+            bin::add_alpha(&self.t, &b, alpha_of(alpha)?, false)?,
+        )
     }
     #[pyo3(signature = (other, *, alpha=None))]
-    fn add_<'py>(slf: &Bound<'py, Self>, other: &Bound<'py, PyAny>, alpha: Option<&Bound<'py, PyAny>>) -> PyResult<Bound<'py, Self>> {
+    fn add_<'py>(
+        slf: &Bound<'py, Self>,
+        other: &Bound<'py, PyAny>,
+        alpha: Option<&Bound<'py, PyAny>>,
+    ) -> PyResult<Bound<'py, Self>> {
         let b = operand_any(other, "other")?;
         let a = slf.borrow().t.clone();
-        Ok(update(slf, bin::add_alpha_(&a, &b, alpha_of(alpha)?, false)?))
+        Ok(update(
+            slf,
+            bin::add_alpha_(&a, &b, alpha_of(alpha)?, false)?,
+        ))
     }
     #[pyo3(signature = (other, *, alpha=None, out=None))]
-    fn sub(&self, py: Python<'_>, other: &Bound<'_, PyAny>, alpha: Option<&Bound<'_, PyAny>>, out: Option<&Bound<'_, PyTensor>>) -> PyResult<Py<PyAny>> {
+    fn sub(
+        &self,
+        py: Python<'_>,
+        other: &Bound<'_, PyAny>,
+        alpha: Option<&Bound<'_, PyAny>>,
+        out: Option<&Bound<'_, PyTensor>>,
+    ) -> PyResult<Py<PyAny>> {
         let b = operand_any(other, "other")?;
-        finish(py, out, bin::add_alpha(&self.t, &b, alpha_of(alpha)?, true)?)
+        finish(
+            py,
+            out,
+            bin::add_alpha(&self.t, &b, alpha_of(alpha)?, true)?,
+        )
     }
     #[pyo3(signature = (other, *, alpha=None))]
-    fn sub_<'py>(slf: &Bound<'py, Self>, other: &Bound<'py, PyAny>, alpha: Option<&Bound<'py, PyAny>>) -> PyResult<Bound<'py, Self>> {
+    fn sub_<'py>(
+        slf: &Bound<'py, Self>,
+        other: &Bound<'py, PyAny>,
+        alpha: Option<&Bound<'py, PyAny>>,
+    ) -> PyResult<Bound<'py, Self>> {
         let b = operand_any(other, "other")?;
         let a = slf.borrow().t.clone();
-        Ok(update(slf, bin::add_alpha_(&a, &b, alpha_of(alpha)?, true)?))
+        Ok(update(
+            slf,
+            bin::add_alpha_(&a, &b, alpha_of(alpha)?, true)?,
+        ))
     }
     #[pyo3(signature = (other, *, alpha=None, out=None))]
-    fn subtract(&self, py: Python<'_>, other: &Bound<'_, PyAny>, alpha: Option<&Bound<'_, PyAny>>, out: Option<&Bound<'_, PyTensor>>) -> PyResult<Py<PyAny>> {
+    fn subtract(
+        &self,
+        py: Python<'_>,
+        other: &Bound<'_, PyAny>,
+        alpha: Option<&Bound<'_, PyAny>>,
+        out: Option<&Bound<'_, PyTensor>>,
+    ) -> PyResult<Py<PyAny>> {
         self.sub(py, other, alpha, out)
     }
     #[pyo3(signature = (other, *, rounding_mode=None, out=None))]
-    fn div(&self, py: Python<'_>, other: &Bound<'_, PyAny>, rounding_mode: Option<String>, out: Option<&Bound<'_, PyTensor>>) -> PyResult<Py<PyAny>> {
+    fn div(
+        &self,
+        py: Python<'_>,
+        other: &Bound<'_, PyAny>,
+        rounding_mode: Option<String>,
+        out: Option<&Bound<'_, PyTensor>>,
+    ) -> PyResult<Py<PyAny>> {
         let b = operand_any(other, "other")?;
-        finish(py, out, bin::div_mode(&self.t, &b, rounding_mode.as_deref())?)
+        finish(
+            py,
+            out,
+            bin::div_mode(&self.t, &b, rounding_mode.as_deref())?,
+        )
     }
     #[pyo3(signature = (other, *, rounding_mode=None))]
-    fn div_<'py>(slf: &Bound<'py, Self>, other: &Bound<'py, PyAny>, rounding_mode: Option<String>) -> PyResult<Bound<'py, Self>> {
+    fn div_<'py>(
+        slf: &Bound<'py, Self>,
+        other: &Bound<'py, PyAny>,
+        rounding_mode: Option<String>,
+    ) -> PyResult<Bound<'py, Self>> {
         let b = operand_any(other, "other")?;
         let a = slf.borrow().t.clone();
-        Ok(update(slf, bin::div_mode_(&a, &b, rounding_mode.as_deref())?))
+        Ok(update(
+            slf,
+            bin::div_mode_(&a, &b, rounding_mode.as_deref())?,
+        ))
     }
     #[pyo3(signature = (other, *, rounding_mode=None, out=None))]
-    fn divide(&self, py: Python<'_>, other: &Bound<'_, PyAny>, rounding_mode: Option<String>, out: Option<&Bound<'_, PyTensor>>) -> PyResult<Py<PyAny>> {
+    fn divide(
+        &self,
+        py: Python<'_>,
+        other: &Bound<'_, PyAny>,
+        rounding_mode: Option<String>,
+        out: Option<&Bound<'_, PyTensor>>,
+    ) -> PyResult<Py<PyAny>> {
         self.div(py, other, rounding_mode, out)
     }
 
     // --- copies and fills ---------------------------------------------------------------
 
     #[pyo3(signature = (src, non_blocking=false))]
-    fn copy_<'py>(slf: &Bound<'py, Self>, src: &Bound<'py, PyAny>, non_blocking: bool) -> PyResult<Bound<'py, Self>> {
+    fn copy_<'py>(
+        slf: &Bound<'py, Self>,
+        src: &Bound<'py, PyAny>,
+        non_blocking: bool,
+    ) -> PyResult<Bound<'py, Self>> {
         let _ = non_blocking;
         let s = operand_any(src, "src")?;
         let t = slf.borrow().t.clone();
@@ -382,12 +499,32 @@ impl PyTensor {
         Ok(PyTensor::new(index::gather(&self.t, dim, &index.t)?))
     }
     #[pyo3(signature = (dim, index, src=None, value=None, *, reduce=None))]
-    fn scatter(&self, dim: i64, index: PyRef<'_, PyTensor>, src: Option<&Bound<'_, PyAny>>, value: Option<&Bound<'_, PyAny>>, reduce: Option<String>) -> PyResult<PyTensor> {
+    fn scatter(
+        &self,
+        dim: i64,
+        index: PyRef<'_, PyTensor>,
+        src: Option<&Bound<'_, PyAny>>,
+        value: Option<&Bound<'_, PyAny>>,
+        reduce: Option<String>,
+    ) -> PyResult<PyTensor> {
         let s = scatter_source(src, value)?;
-        Ok(PyTensor::new(index::scatter(&self.t, dim, &index.t, &s, reduce.as_deref())?))
+        Ok(PyTensor::new(index::scatter(
+            &self.t,
+            dim,
+            &index.t,
+            &s,
+            reduce.as_deref(),
+        )?))
     }
     #[pyo3(signature = (dim, index, src=None, value=None, *, reduce=None))]
-    fn scatter_<'py>(slf: &Bound<'py, Self>, dim: i64, index: PyRef<'py, PyTensor>, src: Option<&Bound<'py, PyAny>>, value: Option<&Bound<'py, PyAny>>, reduce: Option<String>) -> PyResult<Bound<'py, Self>> {
+    fn scatter_<'py>(
+        slf: &Bound<'py, Self>,
+        dim: i64,
+        index: PyRef<'py, PyTensor>,
+        src: Option<&Bound<'py, PyAny>>,
+        value: Option<&Bound<'py, PyAny>>,
+        reduce: Option<String>,
+    ) -> PyResult<Bound<'py, Self>> {
         let s = scatter_source(src, value)?;
         let t = slf.borrow().t.clone();
         ops::copy::begin_inplace(&t, crate::autograd::needs_grad(&[&t, &s]))?;
@@ -398,10 +535,26 @@ impl PyTensor {
         index::scatter_into(&t, dim, &index.t, &s, reduce.as_deref())?;
         Ok(slf.clone())
     }
-    fn scatter_add(&self, dim: i64, index: PyRef<'_, PyTensor>, src: PyRef<'_, PyTensor>) -> PyResult<PyTensor> {
-        Ok(PyTensor::new(index::scatter(&self.t, dim, &index.t, &src.t, Some("add"))?))
+    fn scatter_add(
+        &self,
+        dim: i64,
+        index: PyRef<'_, PyTensor>,
+        src: PyRef<'_, PyTensor>,
+    ) -> PyResult<PyTensor> {
+        Ok(PyTensor::new(index::scatter(
+            &self.t,
+            dim,
+            &index.t,
+            &src.t,
+            Some("add"),
+        )?))
     }
-    fn scatter_add_<'py>(slf: &Bound<'py, Self>, dim: i64, index: PyRef<'py, PyTensor>, src: PyRef<'py, PyTensor>) -> PyResult<Bound<'py, Self>> {
+    fn scatter_add_<'py>(
+        slf: &Bound<'py, Self>,
+        dim: i64,
+        index: PyRef<'py, PyTensor>,
+        src: PyRef<'py, PyTensor>,
+    ) -> PyResult<Bound<'py, Self>> {
         let t = slf.borrow().t.clone();
         let r = index::scatter(&t, dim, &index.t, &src.t, Some("add"))?;
         Ok(update(slf, ops::copy::copy_(&t, &r)?))
@@ -409,11 +562,19 @@ impl PyTensor {
     fn index_select(&self, dim: i64, index: PyRef<'_, PyTensor>) -> PyResult<PyTensor> {
         Ok(PyTensor::new(index::index_select(&self.t, dim, &index.t)?))
     }
-    fn masked_fill(&self, mask: PyRef<'_, PyTensor>, value: &Bound<'_, PyAny>) -> PyResult<PyTensor> {
+    fn masked_fill(
+        &self,
+        mask: PyRef<'_, PyTensor>,
+        value: &Bound<'_, PyAny>,
+    ) -> PyResult<PyTensor> {
         let v = operand_any(value, "value")?;
         Ok(PyTensor::new(index::masked_fill(&self.t, &mask.t, &v)?))
     }
-    fn masked_fill_<'py>(slf: &Bound<'py, Self>, mask: PyRef<'py, PyTensor>, value: &Bound<'py, PyAny>) -> PyResult<Bound<'py, Self>> {
+    fn masked_fill_<'py>(
+        slf: &Bound<'py, Self>,
+        mask: PyRef<'py, PyTensor>,
+        value: &Bound<'py, PyAny>,
+    ) -> PyResult<Bound<'py, Self>> {
         let v = operand_any(value, "value")?;
         let t = slf.borrow().t.clone();
         let r = index::masked_fill(&t, &mask.t, &v)?;
@@ -422,7 +583,11 @@ impl PyTensor {
     fn _nonzero(&self) -> PyResult<PyTensor> {
         Ok(PyTensor::new(index::nonzero(&self.t)?))
     }
-    fn r#where(&self, condition: PyRef<'_, PyTensor>, other: &Bound<'_, PyAny>) -> PyResult<PyTensor> {
+    fn r#where(
+        &self,
+        condition: PyRef<'_, PyTensor>,
+        other: &Bound<'_, PyAny>,
+    ) -> PyResult<PyTensor> {
         let o = operand_any(other, "other")?;
         Ok(PyTensor::new(index::where_(&condition.t, &self.t, &o)?))
     }
@@ -430,44 +595,104 @@ impl PyTensor {
     // --- reductions ---------------------------------------------------------------------
 
     #[pyo3(signature = (dim=None, keepdim=false, *, dtype=None))]
-    fn sum(&self, py: Python<'_>, dim: Option<&Bound<'_, PyAny>>, keepdim: bool, dtype: Option<&Bound<'_, PyAny>>) -> PyResult<PyTensor> {
+    fn sum(
+        &self,
+        py: Python<'_>,
+        dim: Option<&Bound<'_, PyAny>>,
+        keepdim: bool,
+        dtype: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<PyTensor> {
         let (t, d, dt) = (self.t.clone(), opt_dims(dim)?, extract_opt_dtype(dtype)?);
-        Ok(PyTensor::new(run(py, t.numel(), move || reduce::sum(&t, d.as_deref(), keepdim, dt))?))
+        Ok(PyTensor::new(run(py, t.numel(), move || {
+            reduce::sum(&t, d.as_deref(), keepdim, dt)
+        })?))
     }
     #[pyo3(signature = (dim=None, keepdim=false, *, dtype=None))]
-    fn nansum(&self, dim: Option<&Bound<'_, PyAny>>, keepdim: bool, dtype: Option<&Bound<'_, PyAny>>) -> PyResult<PyTensor> {
-        Ok(PyTensor::new(reduce::nansum(&self.t, opt_dims(dim)?.as_deref(), keepdim, extract_opt_dtype(dtype)?)?))
+    fn nansum(
+        &self,
+        dim: Option<&Bound<'_, PyAny>>,
+        keepdim: bool,
+        dtype: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<PyTensor> {
+        Ok(PyTensor::new(reduce::nansum(
+            &self.t,
+            opt_dims(dim)?.as_deref(),
+            keepdim,
+            extract_opt_dtype(dtype)?,
+        )?))
     }
     #[pyo3(signature = (dim=None, keepdim=false, *, dtype=None))]
-    fn mean(&self, py: Python<'_>, dim: Option<&Bound<'_, PyAny>>, keepdim: bool, dtype: Option<&Bound<'_, PyAny>>) -> PyResult<PyTensor> {
+    fn mean(
+        &self,
+        py: Python<'_>,
+        dim: Option<&Bound<'_, PyAny>>,
+        keepdim: bool,
+        dtype: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<PyTensor> {
         let (t, d, dt) = (self.t.clone(), opt_dims(dim)?, extract_opt_dtype(dtype)?);
-        Ok(PyTensor::new(run(py, t.numel(), move || reduce::mean(&t, d.as_deref(), keepdim, dt))?))
+        Ok(PyTensor::new(run(py, t.numel(), move || {
+            reduce::mean(&t, d.as_deref(), keepdim, dt)
+        })?))
     }
     #[pyo3(signature = (dim=None, keepdim=false))]
     fn nanmean(&self, dim: Option<&Bound<'_, PyAny>>, keepdim: bool) -> PyResult<PyTensor> {
-        Ok(PyTensor::new(reduce::nanmean(&self.t, opt_dims(dim)?.as_deref(), keepdim)?))
+        Ok(PyTensor::new(reduce::nanmean(
+            &self.t,
+            opt_dims(dim)?.as_deref(),
+            keepdim,
+        )?))
     }
     #[pyo3(signature = (dim=None, keepdim=false, *, dtype=None))]
-    fn prod(&self, dim: Option<i64>, keepdim: bool, dtype: Option<&Bound<'_, PyAny>>) -> PyResult<PyTensor> {
+    fn prod(
+        &self,
+        dim: Option<i64>,
+        keepdim: bool,
+        dtype: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<PyTensor> {
         let d = dim.map(|d| vec![d]);
-        Ok(PyTensor::new(reduce::prod(&self.t, d.as_deref(), keepdim, extract_opt_dtype(dtype)?)?))
+        Ok(PyTensor::new(reduce::prod(
+            &self.t,
+            d.as_deref(),
+            keepdim,
+            extract_opt_dtype(dtype)?,
+        )?))
     }
     /// `max()`, `max(dim, keepdim)` (values, indices), or `max(other)` (elementwise).
     #[pyo3(signature = (dim=None, keepdim=false))]
-    fn _max(&self, py: Python<'_>, dim: Option<&Bound<'_, PyAny>>, keepdim: bool) -> PyResult<Py<PyAny>> {
+    fn _max(
+        &self,
+        py: Python<'_>,
+        dim: Option<&Bound<'_, PyAny>>,
+        keepdim: bool,
+    ) -> PyResult<Py<PyAny>> {
         extreme(py, &self.t, dim, keepdim, true)
     }
     #[pyo3(signature = (dim=None, keepdim=false))]
-    fn _min(&self, py: Python<'_>, dim: Option<&Bound<'_, PyAny>>, keepdim: bool) -> PyResult<Py<PyAny>> {
+    fn _min(
+        &self,
+        py: Python<'_>,
+        dim: Option<&Bound<'_, PyAny>>,
+        keepdim: bool,
+    ) -> PyResult<Py<PyAny>> {
         extreme(py, &self.t, dim, keepdim, false)
     }
     #[pyo3(signature = (dim=None, keepdim=false))]
     fn amax(&self, dim: Option<&Bound<'_, PyAny>>, keepdim: bool) -> PyResult<PyTensor> {
-        Ok(PyTensor::new(reduce::amax(&self.t, opt_dims(dim)?.as_deref(), keepdim, true)?))
+        Ok(PyTensor::new(reduce::amax(
+            &self.t,
+            opt_dims(dim)?.as_deref(),
+            keepdim,
+            true,
+        )?))
     }
     #[pyo3(signature = (dim=None, keepdim=false))]
     fn amin(&self, dim: Option<&Bound<'_, PyAny>>, keepdim: bool) -> PyResult<PyTensor> {
-        Ok(PyTensor::new(reduce::amax(&self.t, opt_dims(dim)?.as_deref(), keepdim, false)?))
+        Ok(PyTensor::new(reduce::amax(
+            &self.t,
+            opt_dims(dim)?.as_deref(),
+            keepdim,
+            false,
+        )?))
     }
     #[pyo3(signature = (dim=None, keepdim=false))]
     fn argmax(&self, dim: Option<i64>, keepdim: bool) -> PyResult<PyTensor> {
@@ -479,20 +704,45 @@ impl PyTensor {
     }
     #[pyo3(signature = (dim=None, keepdim=false))]
     fn all(&self, dim: Option<&Bound<'_, PyAny>>, keepdim: bool) -> PyResult<PyTensor> {
-        Ok(PyTensor::new(reduce::all_any(&self.t, opt_dims(dim)?.as_deref(), keepdim, true)?))
+        Ok(PyTensor::new(reduce::all_any(
+            &self.t,
+            opt_dims(dim)?.as_deref(),
+            keepdim,
+            true,
+        )?))
     }
     #[pyo3(signature = (dim=None, keepdim=false))]
     fn any(&self, dim: Option<&Bound<'_, PyAny>>, keepdim: bool) -> PyResult<PyTensor> {
-        Ok(PyTensor::new(reduce::all_any(&self.t, opt_dims(dim)?.as_deref(), keepdim, false)?))
+        Ok(PyTensor::new(reduce::all_any(
+            &self.t,
+            opt_dims(dim)?.as_deref(),
+            keepdim,
+            false,
+        )?))
     }
     #[pyo3(signature = (dim=None))]
     fn count_nonzero(&self, dim: Option<&Bound<'_, PyAny>>) -> PyResult<PyTensor> {
-        Ok(PyTensor::new(reduce::count_nonzero(&self.t, opt_dims(dim)?.as_deref())?))
+        Ok(PyTensor::new(reduce::count_nonzero(
+            &self.t,
+            opt_dims(dim)?.as_deref(),
+        )?))
     }
     /// `var`/`std` core: the Python layer resolves `unbiased`/`correction`.
     #[pyo3(signature = (dim, correction, keepdim, take_sqrt))]
-    fn _var(&self, dim: Option<&Bound<'_, PyAny>>, correction: f64, keepdim: bool, take_sqrt: bool) -> PyResult<PyTensor> {
-        Ok(PyTensor::new(reduce::var(&self.t, opt_dims(dim)?.as_deref(), correction, keepdim, take_sqrt)?))
+    fn _var(
+        &self,
+        dim: Option<&Bound<'_, PyAny>>,
+        correction: f64,
+        keepdim: bool,
+        take_sqrt: bool,
+    ) -> PyResult<PyTensor> {
+        Ok(PyTensor::new(reduce::var(
+            &self.t,
+            opt_dims(dim)?.as_deref(),
+            correction,
+            keepdim,
+            take_sqrt,
+        )?))
     }
     #[pyo3(signature = (dim, keepdim=false))]
     fn logsumexp(&self, dim: &Bound<'_, PyAny>, keepdim: bool) -> PyResult<PyTensor> {
@@ -500,12 +750,26 @@ impl PyTensor {
         Ok(PyTensor::new(reduce::logsumexp(&self.t, &d, keepdim)?))
     }
     #[pyo3(signature = (ord, dim, keepdim))]
-    fn _vector_norm(&self, ord: f64, dim: Option<&Bound<'_, PyAny>>, keepdim: bool) -> PyResult<PyTensor> {
-        Ok(PyTensor::new(reduce::vector_norm(&self.t, ord, opt_dims(dim)?.as_deref(), keepdim)?))
+    fn _vector_norm(
+        &self,
+        ord: f64,
+        dim: Option<&Bound<'_, PyAny>>,
+        keepdim: bool,
+    ) -> PyResult<PyTensor> {
+        Ok(PyTensor::new(reduce::vector_norm(
+            &self.t,
+            ord,
+            opt_dims(dim)?.as_deref(),
+            keepdim,
+        )?))
     }
     #[pyo3(signature = (dim, *, dtype=None))]
     fn cumsum(&self, dim: i64, dtype: Option<&Bound<'_, PyAny>>) -> PyResult<PyTensor> {
-        Ok(PyTensor::new(reduce::cumsum(&self.t, dim, extract_opt_dtype(dtype)?)?))
+        Ok(PyTensor::new(reduce::cumsum(
+            &self.t,
+            dim,
+            extract_opt_dtype(dtype)?,
+        )?))
     }
     #[pyo3(signature = (dim, *, dtype=None))]
     fn cumprod(&self, dim: i64, dtype: Option<&Bound<'_, PyAny>>) -> PyResult<PyTensor> {
@@ -517,29 +781,72 @@ impl PyTensor {
     }
     #[pyo3(signature = (dim, dtype=None))]
     fn softmax(&self, dim: i64, dtype: Option<&Bound<'_, PyAny>>) -> PyResult<PyTensor> {
-        Ok(PyTensor::new(reduce::softmax(&self.t, dim, false, extract_opt_dtype(dtype)?)?))
+        Ok(PyTensor::new(reduce::softmax(
+            &self.t,
+            dim,
+            false,
+            extract_opt_dtype(dtype)?,
+        )?))
     }
     #[pyo3(signature = (dim, dtype=None))]
     fn log_softmax(&self, dim: i64, dtype: Option<&Bound<'_, PyAny>>) -> PyResult<PyTensor> {
-        Ok(PyTensor::new(reduce::softmax(&self.t, dim, true, extract_opt_dtype(dtype)?)?))
+        Ok(PyTensor::new(reduce::softmax(
+            &self.t,
+            dim,
+            true,
+            extract_opt_dtype(dtype)?,
+        )?))
     }
 
     // --- matrix products ----------------------------------------------------------------
 
     #[pyo3(signature = (other, *, out=None))]
-    fn matmul(&self, py: Python<'_>, other: PyRef<'_, PyTensor>, out: Option<&Bound<'_, PyTensor>>) -> PyResult<Py<PyAny>> {
+    fn matmul(
+        &self,
+        py: Python<'_>,
+        other: PyRef<'_, PyTensor>,
+        out: Option<&Bound<'_, PyTensor>>,
+    ) -> PyResult<Py<PyAny>> {
         let (a, b) = (self.t.clone(), other.t.clone());
-        finish(py, out, run(py, a.numel().max(b.numel()), move || ops::matmul::matmul(&a, &b))?)
+        finish(
+            py,
+            out,
+            run(py, a.numel().max(b.numel()), move || {
+                ops::matmul::matmul(&a, &b)
+            })?,
+        )
     }
     #[pyo3(signature = (mat2, *, out=None))]
-    fn mm(&self, py: Python<'_>, mat2: PyRef<'_, PyTensor>, out: Option<&Bound<'_, PyTensor>>) -> PyResult<Py<PyAny>> {
+    fn mm(
+        &self,
+        py: Python<'_>,
+        mat2: PyRef<'_, PyTensor>,
+        out: Option<&Bound<'_, PyTensor>>,
+    ) -> PyResult<Py<PyAny>> {
         let (a, b) = (self.t.clone(), mat2.t.clone());
-        finish(py, out, run(py, a.numel().max(b.numel()), move || ops::matmul::mm(&a, &b))?)
+        finish(
+            py,
+            out,
+            run(py, a.numel().max(b.numel()), move || {
+                ops::matmul::mm(&a, &b)
+            })?,
+        )
     }
     #[pyo3(signature = (mat2, *, out=None))]
-    fn bmm(&self, py: Python<'_>, mat2: PyRef<'_, PyTensor>, out: Option<&Bound<'_, PyTensor>>) -> PyResult<Py<PyAny>> {
+    fn bmm(
+        &self,
+        py: Python<'_>,
+        mat2: PyRef<'_, PyTensor>,
+        out: Option<&Bound<'_, PyTensor>>,
+    ) -> PyResult<Py<PyAny>> {
         let (a, b) = (self.t.clone(), mat2.t.clone());
-        finish(py, out, run(py, a.numel().max(b.numel()), move || ops::matmul::bmm(&a, &b))?)
+        finish(
+            py,
+            out,
+            run(py, a.numel().max(b.numel()), move || {
+                ops::matmul::bmm(&a, &b)
+            })?,
+        )
     }
     fn mv(&self, vec: PyRef<'_, PyTensor>) -> PyResult<PyTensor> {
         Ok(PyTensor::new(ops::matmul::mv(&self.t, &vec.t)?))
@@ -560,24 +867,40 @@ impl PyTensor {
                 ));
             }
         }
-        Ok(PyTensor::new(shape::view(&self.t, &super::args::sizes_from_args(shape)?)?))
+        Ok(PyTensor::new(shape::view(
+            &self.t,
+            &super::args::sizes_from_args(shape)?,
+        )?))
     }
     #[pyo3(signature = (*shape))]
     fn reshape(&self, shape: &Bound<'_, PyTuple>) -> PyResult<PyTensor> {
-        Ok(PyTensor::new(shape::reshape(&self.t, &super::args::sizes_from_args(shape)?)?))
+        Ok(PyTensor::new(shape::reshape(
+            &self.t,
+            &super::args::sizes_from_args(shape)?,
+        )?))
     }
     fn view_as(&self, other: PyRef<'_, PyTensor>) -> PyResult<PyTensor> {
-        Ok(PyTensor::new(shape::view(&self.t, &to_i64(other.t.sizes()))?))
+        Ok(PyTensor::new(shape::view(
+            &self.t,
+            &to_i64(other.t.sizes()),
+        )?))
     }
     fn reshape_as(&self, other: PyRef<'_, PyTensor>) -> PyResult<PyTensor> {
-        Ok(PyTensor::new(shape::reshape(&self.t, &to_i64(other.t.sizes()))?))
+        Ok(PyTensor::new(shape::reshape(
+            &self.t,
+            &to_i64(other.t.sizes()),
+        )?))
     }
     #[pyo3(signature = (start_dim=0, end_dim=-1))]
     fn flatten(&self, start_dim: i64, end_dim: i64) -> PyResult<PyTensor> {
         Ok(PyTensor::new(shape::flatten(&self.t, start_dim, end_dim)?))
     }
     fn unflatten(&self, dim: i64, sizes: &Bound<'_, PyAny>) -> PyResult<PyTensor> {
-        Ok(PyTensor::new(shape::unflatten(&self.t, dim, &int_list(sizes, "sizes")?)?))
+        Ok(PyTensor::new(shape::unflatten(
+            &self.t,
+            dim,
+            &int_list(sizes, "sizes")?,
+        )?))
     }
     fn t(&self) -> PyResult<PyTensor> {
         Ok(PyTensor::new(shape::t(&self.t)?))
@@ -621,16 +944,32 @@ impl PyTensor {
                 "permute() missing 1 required positional argument: \"dims\"",
             ));
         }
-        Ok(PyTensor::new(shape::permute(&self.t, &super::args::sizes_from_args(dims)?)?))
+        Ok(PyTensor::new(shape::permute(
+            &self.t,
+            &super::args::sizes_from_args(dims)?,
+        )?))
     }
-    fn movedim(&self, source: &Bound<'_, PyAny>, destination: &Bound<'_, PyAny>) -> PyResult<PyTensor> {
-        Ok(PyTensor::new(shape::movedim(&self.t, &int_list(source, "source")?, &int_list(destination, "destination")?)?))
+    fn movedim(
+        &self,
+        source: &Bound<'_, PyAny>,
+        destination: &Bound<'_, PyAny>,
+    ) -> PyResult<PyTensor> {
+        Ok(PyTensor::new(shape::movedim(
+            &self.t,
+            &int_list(source, "source")?,
+            &int_list(destination, "destination")?,
+        )?))
     }
-    fn moveaxis(&self, source: &Bound<'_, PyAny>, destination: &Bound<'_, PyAny>) -> PyResult<PyTensor> {
+    fn moveaxis(
+        &self,
+        source: &Bound<'_, PyAny>,
+        destination: &Bound<'_, PyAny>,
+    ) -> PyResult<PyTensor> {
         self.movedim(source, destination)
     }
     fn narrow(&self, dim: i64, start: &Bound<'_, PyAny>, length: usize) -> PyResult<PyTensor> {
-        let s = super::args::index_int(start).ok_or_else(|| type_error("narrow(): start must be an int"))?;
+        let s = super::args::index_int(start)
+            .ok_or_else(|| type_error("narrow(): start must be an int"))?;
         Ok(PyTensor::new(shape::narrow(&self.t, dim, s, length)?))
     }
     fn select(&self, dim: i64, index: i64) -> PyResult<PyTensor> {
@@ -641,25 +980,44 @@ impl PyTensor {
     }
     #[pyo3(signature = (dim=None))]
     fn squeeze(&self, dim: Option<&Bound<'_, PyAny>>) -> PyResult<PyTensor> {
-        Ok(PyTensor::new(shape::squeeze(&self.t, opt_dims(dim)?.as_deref())?))
+        Ok(PyTensor::new(shape::squeeze(
+            &self.t,
+            opt_dims(dim)?.as_deref(),
+        )?))
     }
     #[pyo3(signature = (*sizes))]
     fn expand(&self, sizes: &Bound<'_, PyTuple>) -> PyResult<PyTensor> {
-        Ok(PyTensor::new(shape::expand(&self.t, &super::args::sizes_from_args(sizes)?)?))
+        Ok(PyTensor::new(shape::expand(
+            &self.t,
+            &super::args::sizes_from_args(sizes)?,
+        )?))
     }
     fn expand_as(&self, other: PyRef<'_, PyTensor>) -> PyResult<PyTensor> {
-        Ok(PyTensor::new(shape::expand(&self.t, &to_i64(other.t.sizes()))?))
+        Ok(PyTensor::new(shape::expand(
+            &self.t,
+            &to_i64(other.t.sizes()),
+        )?))
     }
     #[pyo3(signature = (dim=0))]
     fn unbind<'py>(&self, py: Python<'py>, dim: i64) -> PyResult<Bound<'py, PyTuple>> {
         tensors_tuple(py, shape::unbind(&self.t, dim)?)
     }
     #[pyo3(signature = (chunks, dim=0))]
-    fn chunk<'py>(&self, py: Python<'py>, chunks: usize, dim: i64) -> PyResult<Bound<'py, PyTuple>> {
+    fn chunk<'py>(
+        &self,
+        py: Python<'py>,
+        chunks: usize,
+        dim: i64,
+    ) -> PyResult<Bound<'py, PyTuple>> {
         tensors_tuple(py, shape::chunk(&self.t, chunks, dim)?)
     }
     #[pyo3(signature = (split_size_or_sections, dim=0))]
-    fn split<'py>(&self, py: Python<'py>, split_size_or_sections: &Bound<'_, PyAny>, dim: i64) -> PyResult<Bound<'py, PyTuple>> {
+    fn split<'py>(
+        &self,
+        py: Python<'py>,
+        split_size_or_sections: &Bound<'_, PyAny>,
+        dim: i64,
+    ) -> PyResult<Bound<'py, PyTuple>> {
         let parts = if let Some(s) = super::args::index_int(split_size_or_sections) {
             if s < 0 {
                 return Err(pyo3::exceptions::PyRuntimeError::new_err(format!(
@@ -677,11 +1035,23 @@ impl PyTensor {
         tensors_tuple(py, parts)
     }
     #[pyo3(signature = (size, stride, storage_offset=None))]
-    fn as_strided(&self, size: &Bound<'_, PyAny>, stride: &Bound<'_, PyAny>, storage_offset: Option<i64>) -> PyResult<PyTensor> {
-        Ok(PyTensor::new(shape::as_strided(&self.t, &int_list(size, "size")?, &int_list(stride, "stride")?, storage_offset)?))
+    fn as_strided(
+        &self,
+        size: &Bound<'_, PyAny>,
+        stride: &Bound<'_, PyAny>,
+        storage_offset: Option<i64>,
+    ) -> PyResult<PyTensor> {
+        Ok(PyTensor::new(shape::as_strided(
+            &self.t,
+            &int_list(size, "size")?,
+            &int_list(stride, "stride")?,
+            storage_offset,
+        )?))
     }
     fn unfold(&self, dimension: i64, size: usize, step: usize) -> PyResult<PyTensor> {
-        Ok(PyTensor::new(shape::unfold(&self.t, dimension, size, step)?))
+        Ok(PyTensor::new(shape::unfold(
+            &self.t, dimension, size, step,
+        )?))
     }
     #[pyo3(signature = (offset=0, dim1=0, dim2=1))]
     fn diagonal(&self, offset: i64, dim1: i64, dim2: i64) -> PyResult<PyTensor> {
@@ -689,7 +1059,10 @@ impl PyTensor {
     }
     #[pyo3(signature = (*dims))]
     fn flip(&self, dims: &Bound<'_, PyTuple>) -> PyResult<PyTensor> {
-        Ok(PyTensor::new(shape::flip(&self.t, &super::args::sizes_from_args(dims)?)?))
+        Ok(PyTensor::new(shape::flip(
+            &self.t,
+            &super::args::sizes_from_args(dims)?,
+        )?))
     }
 
     // In-place layout changes: same tensor object, new geometry.
@@ -704,7 +1077,10 @@ impl PyTensor {
         relayout(slf, &t, v)
     }
     #[pyo3(signature = (dim=None))]
-    fn squeeze_<'py>(slf: &Bound<'py, Self>, dim: Option<&Bound<'py, PyAny>>) -> PyResult<Bound<'py, Self>> {
+    fn squeeze_<'py>(
+        slf: &Bound<'py, Self>,
+        dim: Option<&Bound<'py, PyAny>>,
+    ) -> PyResult<Bound<'py, Self>> {
         let t = slf.borrow().t.clone();
         let v = shape::squeeze(&t, opt_dims(dim)?.as_deref())?;
         relayout(slf, &t, v)
@@ -717,7 +1093,11 @@ impl PyTensor {
 }
 
 /// Give the tensor object `v`'s geometry (and, when it is in a graph, `v`'s history).
-fn relayout<'py>(slf: &Bound<'py, PyTensor>, t: &Tensor, v: Tensor) -> PyResult<Bound<'py, PyTensor>> {
+fn relayout<'py>(
+    slf: &Bound<'py, PyTensor>,
+    t: &Tensor,
+    v: Tensor,
+) -> PyResult<Bound<'py, PyTensor>> {
     if crate::autograd::mode::is_grad_enabled() && t.requires_grad() {
         crate::autograd::check_inplace(t)?;
         // A non-leaf: the view's history becomes the tensor's.
@@ -735,24 +1115,46 @@ fn relayout<'py>(slf: &Bound<'py, PyTensor>, t: &Tensor, v: Tensor) -> PyResult<
     Ok(slf.clone())
 }
 
-fn scatter_source(src: Option<&Bound<'_, PyAny>>, value: Option<&Bound<'_, PyAny>>) -> PyResult<Tensor> {
+fn scatter_source(
+    src: Option<&Bound<'_, PyAny>>,
+    value: Option<&Bound<'_, PyAny>>,
+) -> PyResult<Tensor> {
     match (src, value) {
         (Some(s), None) | (None, Some(s)) => operand_any(s, "src"),
         _ => Err(type_error("scatter() expects exactly one of src or value")),
     }
 }
 
-fn extreme(py: Python<'_>, t: &Tensor, dim: Option<&Bound<'_, PyAny>>, keepdim: bool, want_max: bool) -> PyResult<Py<PyAny>> {
+fn extreme(
+    py: Python<'_>,
+    t: &Tensor,
+    dim: Option<&Bound<'_, PyAny>>,
+    keepdim: bool,
+    want_max: bool,
+) -> PyResult<Py<PyAny>> {
     match dim {
-        None => Ok(PyTensor::new(reduce::max_all(t, want_max)?).into_pyobject(py)?.into_any().unbind()),
+        None => Ok(PyTensor::new(reduce::max_all(t, want_max)?)
+            .into_pyobject(py)?
+            .into_any()
+            .unbind()),
         Some(d) => {
             if let Ok(o) = d.cast::<PyTensor>() {
-                let op = if want_max { &bin::MAXIMUM } else { &bin::MINIMUM };
-                return Ok(PyTensor::new(binary(op, t, &o.borrow().t)?).into_pyobject(py)?.into_any().unbind());
+                let op = if want_max {
+                    &bin::MAXIMUM
+                } else {
+                    &bin::MINIMUM
+                };
+                return Ok(PyTensor::new(binary(op, t, &o.borrow().t)?)
+                    .into_pyobject(py)?
+                    .into_any()
+                    .unbind());
             }
-            let d = super::args::index_int(d).ok_or_else(|| type_error("max(): dim must be an int"))?;
+            let d =
+                super::args::index_int(d).ok_or_else(|| type_error("max(): dim must be an int"))?;
             let (v, i) = reduce::max_dim(t, d, keepdim, want_max)?;
-            Ok(PyTuple::new(py, [PyTensor::new(v), PyTensor::new(i)])?.into_any().unbind())
+            Ok(PyTuple::new(py, [PyTensor::new(v), PyTensor::new(i)])?
+                .into_any()
+                .unbind())
         }
     }
 }
@@ -803,34 +1205,72 @@ fn write_back<'py>(slf: &Bound<'py, PyTensor>, r: Tensor) -> PyResult<Bound<'py,
 #[pymethods]
 impl PyTensor {
     #[pyo3(signature = (min=None, max=None, *, out=None))]
-    fn clamp(&self, py: Python<'_>, min: Option<&Bound<'_, PyAny>>, max: Option<&Bound<'_, PyAny>>, out: Option<&Bound<'_, PyTensor>>) -> PyResult<Py<PyAny>> {
+    fn clamp(
+        &self,
+        py: Python<'_>,
+        min: Option<&Bound<'_, PyAny>>,
+        max: Option<&Bound<'_, PyAny>>,
+        out: Option<&Bound<'_, PyTensor>>,
+    ) -> PyResult<Py<PyAny>> {
         let r = pointwise::clamp(&self.t, bound(min)?.as_ref(), bound(max)?.as_ref())?;
         finish(py, out, r)
     }
     #[pyo3(signature = (min=None, max=None, *, out=None))]
-    fn clip(&self, py: Python<'_>, min: Option<&Bound<'_, PyAny>>, max: Option<&Bound<'_, PyAny>>, out: Option<&Bound<'_, PyTensor>>) -> PyResult<Py<PyAny>> {
+    fn clip(
+        &self,
+        py: Python<'_>,
+        min: Option<&Bound<'_, PyAny>>,
+        max: Option<&Bound<'_, PyAny>>,
+        out: Option<&Bound<'_, PyTensor>>,
+    ) -> PyResult<Py<PyAny>> {
         self.clamp(py, min, max, out)
     }
     #[pyo3(signature = (min=None, max=None))]
-    fn clamp_<'py>(slf: &Bound<'py, Self>, min: Option<&Bound<'py, PyAny>>, max: Option<&Bound<'py, PyAny>>) -> PyResult<Bound<'py, Self>> {
-        let r = pointwise::clamp(&slf.borrow().t.clone(), bound(min)?.as_ref(), bound(max)?.as_ref())?;
+    fn clamp_<'py>(
+        slf: &Bound<'py, Self>,
+        min: Option<&Bound<'py, PyAny>>,
+        max: Option<&Bound<'py, PyAny>>,
+    ) -> PyResult<Bound<'py, Self>> {
+        let r = pointwise::clamp(
+            &slf.borrow().t.clone(),
+            bound(min)?.as_ref(),
+            bound(max)?.as_ref(),
+        )?;
         write_back(slf, r)
     }
     #[pyo3(signature = (min=None, max=None))]
-    fn clip_<'py>(slf: &Bound<'py, Self>, min: Option<&Bound<'py, PyAny>>, max: Option<&Bound<'py, PyAny>>) -> PyResult<Bound<'py, Self>> {
+    fn clip_<'py>(
+        slf: &Bound<'py, Self>,
+        min: Option<&Bound<'py, PyAny>>,
+        max: Option<&Bound<'py, PyAny>>,
+    ) -> PyResult<Bound<'py, Self>> {
         Self::clamp_(slf, min, max)
     }
     fn clamp_min(&self, min: &Bound<'_, PyAny>) -> PyResult<PyTensor> {
-        Ok(PyTensor::new(pointwise::clamp(&self.t, bound(Some(min))?.as_ref(), None)?))
+        Ok(PyTensor::new(pointwise::clamp(
+            &self.t,
+            bound(Some(min))?.as_ref(),
+            None,
+        )?))
     }
     fn clamp_max(&self, max: &Bound<'_, PyAny>) -> PyResult<PyTensor> {
-        Ok(PyTensor::new(pointwise::clamp(&self.t, None, bound(Some(max))?.as_ref())?))
+        Ok(PyTensor::new(pointwise::clamp(
+            &self.t,
+            None,
+            bound(Some(max))?.as_ref(),
+        )?))
     }
-    fn clamp_min_<'py>(slf: &Bound<'py, Self>, min: &Bound<'py, PyAny>) -> PyResult<Bound<'py, Self>> {
+    fn clamp_min_<'py>(
+        slf: &Bound<'py, Self>,
+        min: &Bound<'py, PyAny>,
+    ) -> PyResult<Bound<'py, Self>> {
         let r = pointwise::clamp(&slf.borrow().t.clone(), bound(Some(min))?.as_ref(), None)?;
         write_back(slf, r)
     }
-    fn clamp_max_<'py>(slf: &Bound<'py, Self>, max: &Bound<'py, PyAny>) -> PyResult<Bound<'py, Self>> {
+    fn clamp_max_<'py>(
+        slf: &Bound<'py, Self>,
+        max: &Bound<'py, PyAny>,
+    ) -> PyResult<Bound<'py, Self>> {
         let r = pointwise::clamp(&slf.borrow().t.clone(), None, bound(Some(max))?.as_ref())?;
         write_back(slf, r)
     }
@@ -838,39 +1278,86 @@ impl PyTensor {
         let w = operand_any(weight, "weight")?;
         Ok(PyTensor::new(pointwise::lerp(&self.t, &end.t, &w)?))
     }
-    fn lerp_<'py>(slf: &Bound<'py, Self>, end: PyRef<'py, PyTensor>, weight: &Bound<'py, PyAny>) -> PyResult<Bound<'py, Self>> {
+    fn lerp_<'py>(
+        slf: &Bound<'py, Self>,
+        end: PyRef<'py, PyTensor>,
+        weight: &Bound<'py, PyAny>,
+    ) -> PyResult<Bound<'py, Self>> {
         let w = operand_any(weight, "weight")?;
         let r = pointwise::lerp(&slf.borrow().t.clone(), &end.t, &w)?;
         write_back(slf, r)
     }
     #[pyo3(signature = (tensor1, tensor2, *, value=None))]
-    fn addcmul(&self, tensor1: PyRef<'_, PyTensor>, tensor2: PyRef<'_, PyTensor>, value: Option<&Bound<'_, PyAny>>) -> PyResult<PyTensor> {
-        let v = value.map(|v| require_scalar(v, "value")).transpose()?.unwrap_or(Scalar::Int(1));
-        Ok(PyTensor::new(pointwise::addcmul(&self.t, &tensor1.t, &tensor2.t, v)?))
+    fn addcmul(
+        &self,
+        tensor1: PyRef<'_, PyTensor>,
+        tensor2: PyRef<'_, PyTensor>,
+        value: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<PyTensor> {
+        let v = value
+            .map(|v| require_scalar(v, "value"))
+            .transpose()?
+            .unwrap_or(Scalar::Int(1));
+        Ok(PyTensor::new(pointwise::addcmul(
+            &self.t, &tensor1.t, &tensor2.t, v,
+        )?))
     }
     #[pyo3(signature = (tensor1, tensor2, *, value=None))]
-    fn addcmul_<'py>(slf: &Bound<'py, Self>, tensor1: PyRef<'py, PyTensor>, tensor2: PyRef<'py, PyTensor>, value: Option<&Bound<'py, PyAny>>) -> PyResult<Bound<'py, Self>> {
-        let v = value.map(|v| require_scalar(v, "value")).transpose()?.unwrap_or(Scalar::Int(1));
+    fn addcmul_<'py>(
+        slf: &Bound<'py, Self>,
+        tensor1: PyRef<'py, PyTensor>,
+        tensor2: PyRef<'py, PyTensor>,
+        value: Option<&Bound<'py, PyAny>>,
+    ) -> PyResult<Bound<'py, Self>> {
+        let v = value
+            .map(|v| require_scalar(v, "value"))
+            .transpose()?
+            .unwrap_or(Scalar::Int(1));
         let r = pointwise::addcmul(&slf.borrow().t.clone(), &tensor1.t, &tensor2.t, v)?;
         write_back(slf, r)
     }
     #[pyo3(signature = (tensor1, tensor2, *, value=None))]
-    fn addcdiv(&self, tensor1: PyRef<'_, PyTensor>, tensor2: PyRef<'_, PyTensor>, value: Option<&Bound<'_, PyAny>>) -> PyResult<PyTensor> {
-        let v = value.map(|v| require_scalar(v, "value")).transpose()?.unwrap_or(Scalar::Int(1));
-        Ok(PyTensor::new(pointwise::addcdiv(&self.t, &tensor1.t, &tensor2.t, v)?))
+    fn addcdiv(
+        &self,
+        tensor1: PyRef<'_, PyTensor>,
+        tensor2: PyRef<'_, PyTensor>,
+        value: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<PyTensor> {
+        let v = value
+            .map(|v| require_scalar(v, "value"))
+            .transpose()?
+            .unwrap_or(Scalar::Int(1));
+        Ok(PyTensor::new(pointwise::addcdiv(
+            &self.t, &tensor1.t, &tensor2.t, v,
+        )?))
     }
     #[pyo3(signature = (tensor1, tensor2, *, value=None))]
-    fn addcdiv_<'py>(slf: &Bound<'py, Self>, tensor1: PyRef<'py, PyTensor>, tensor2: PyRef<'py, PyTensor>, value: Option<&Bound<'py, PyAny>>) -> PyResult<Bound<'py, Self>> {
-        let v = value.map(|v| require_scalar(v, "value")).transpose()?.unwrap_or(Scalar::Int(1));
+    fn addcdiv_<'py>(
+        slf: &Bound<'py, Self>,
+        tensor1: PyRef<'py, PyTensor>,
+        tensor2: PyRef<'py, PyTensor>,
+        value: Option<&Bound<'py, PyAny>>,
+    ) -> PyResult<Bound<'py, Self>> {
+        let v = value
+            .map(|v| require_scalar(v, "value"))
+            .transpose()?
+            .unwrap_or(Scalar::Int(1));
         let r = pointwise::addcdiv(&slf.borrow().t.clone(), &tensor1.t, &tensor2.t, v)?;
         write_back(slf, r)
     }
     #[pyo3(signature = (nan=0.0, posinf=None, neginf=None))]
     fn nan_to_num(&self, nan: f64, posinf: Option<f64>, neginf: Option<f64>) -> PyResult<PyTensor> {
-        Ok(PyTensor::new(pointwise::nan_to_num(&self.t, nan, posinf, neginf)?))
+        Ok(PyTensor::new(pointwise::nan_to_num(
+            &self.t, nan, posinf, neginf,
+        )?))
     }
     #[pyo3(signature = (nan=0.0, posinf=None, neginf=None))]
-    fn nan_to_num_<'py>(slf: &Bound<'py, Self>, nan: f64, posinf: Option<f64>, neginf: Option<f64>) -> PyResult<Bound<'py, Self>> {
+    fn nan_to_num_<'py>(
+        slf: &Bound<'py, Self>,
+        nan: f64,
+        posinf: Option<f64>,
+        neginf: Option<f64>,
+    ) -> PyResult<Bound<'py, Self>> {
         let r = pointwise::nan_to_num(&slf.borrow().t.clone(), nan, posinf, neginf)?;
         write_back(slf, r)
     }
@@ -896,12 +1383,26 @@ impl PyTensor {
         Ok(PyTensor::new(pointwise::xlogy(&self.t, &o)?))
     }
     #[pyo3(signature = (other, rtol=1e-05, atol=1e-08, equal_nan=false))]
-    fn isclose(&self, other: &Bound<'_, PyAny>, rtol: f64, atol: f64, equal_nan: bool) -> PyResult<PyTensor> {
+    fn isclose(
+        &self,
+        other: &Bound<'_, PyAny>,
+        rtol: f64,
+        atol: f64,
+        equal_nan: bool,
+    ) -> PyResult<PyTensor> {
         let o = operand_any(other, "other")?;
-        Ok(PyTensor::new(pointwise::isclose(&self.t, &o, rtol, atol, equal_nan)?))
+        Ok(PyTensor::new(pointwise::isclose(
+            &self.t, &o, rtol, atol, equal_nan,
+        )?))
     }
     #[pyo3(signature = (other, rtol=1e-05, atol=1e-08, equal_nan=false))]
-    fn allclose(&self, other: &Bound<'_, PyAny>, rtol: f64, atol: f64, equal_nan: bool) -> PyResult<bool> {
+    fn allclose(
+        &self,
+        other: &Bound<'_, PyAny>,
+        rtol: f64,
+        atol: f64,
+        equal_nan: bool,
+    ) -> PyResult<bool> {
         let o = operand_any(other, "other")?;
         let c = pointwise::isclose(&self.t, &o, rtol, atol, equal_nan)?;
         Ok(reduce::all_any(&c, None, false, true)?.get_flat(0).to_f64() != 0.0)

@@ -23,7 +23,15 @@ pub fn _sgd_step(
     maximize: bool,
     first_step: bool,
 ) -> PyResult<()> {
-    let h = Sgd { lr, momentum, dampening, weight_decay, nesterov, maximize, first_step };
+    let h = Sgd {
+        lr,
+        momentum,
+        dampening,
+        weight_decay,
+        nesterov,
+        maximize,
+        first_step,
+    };
     Ok(optim::sgd_step(&param.t, &grad.t, t(&buf).as_ref(), &h)?)
 }
 
@@ -46,8 +54,25 @@ pub fn _adam_step(
     maximize: bool,
     decoupled: bool,
 ) -> PyResult<()> {
-    let h = Adam { lr, beta1, beta2, eps, weight_decay, amsgrad, maximize, decoupled, step };
-    Ok(optim::adam_step(&param.t, &grad.t, &exp_avg.t, &exp_avg_sq.t, t(&max_exp_avg_sq).as_ref(), &h)?)
+    let h = Adam {
+        lr,
+        beta1,
+        beta2,
+        eps,
+        weight_decay,
+        amsgrad,
+        maximize,
+        decoupled,
+        step,
+    };
+    Ok(optim::adam_step(
+        &param.t,
+        &grad.t,
+        &exp_avg.t,
+        &exp_avg_sq.t,
+        t(&max_exp_avg_sq).as_ref(),
+        &h,
+    )?)
 }
 
 #[pyfunction]
@@ -67,7 +92,15 @@ pub fn _rmsprop_step(
     centered: bool,
     maximize: bool,
 ) -> PyResult<()> {
-    let h = RmsProp { lr, alpha, eps, weight_decay, momentum, centered, maximize };
+    let h = RmsProp {
+        lr,
+        alpha,
+        eps,
+        weight_decay,
+        momentum,
+        centered,
+        maximize,
+    };
     Ok(optim::rmsprop_step(
         &param.t,
         &grad.t,
@@ -92,7 +125,14 @@ pub fn _adagrad_step(
     eps: f64,
     maximize: bool,
 ) -> PyResult<()> {
-    let h = Adagrad { lr, lr_decay, weight_decay, eps, maximize, step };
+    let h = Adagrad {
+        lr,
+        lr_decay,
+        weight_decay,
+        eps,
+        maximize,
+        step,
+    };
     Ok(optim::adagrad_step(&param.t, &grad.t, &state_sum.t, &h)?)
 }
 

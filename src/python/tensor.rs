@@ -52,7 +52,9 @@ pub fn to_pylist(py: Python<'_>, t: &Tensor) -> PyResult<Py<PyAny>> {
 
 fn nest(py: Python<'_>, items: &[Py<PyAny>], sizes: &[usize]) -> PyResult<Py<PyAny>> {
     if sizes.len() == 1 {
-        return Ok(PyList::new(py, items.iter().map(|i| i.clone_ref(py)))?.into_any().unbind());
+        return Ok(PyList::new(py, items.iter().map(|i| i.clone_ref(py)))?
+            .into_any()
+            .unbind());
     }
     let step: usize = sizes[1..].iter().product();
     let parts: Vec<Py<PyAny>> = (0..sizes[0])
@@ -63,7 +65,10 @@ fn nest(py: Python<'_>, items: &[Py<PyAny>], sizes: &[usize]) -> PyResult<Py<PyA
 
 pub fn scalar_to_py(py: Python<'_>, s: Scalar) -> PyResult<Py<PyAny>> {
     Ok(match s {
-        Scalar::Bool(b) => pyo3::types::PyBool::new(py, b).to_owned().into_any().unbind(),
+        Scalar::Bool(b) => pyo3::types::PyBool::new(py, b)
+            .to_owned()
+            .into_any()
+            .unbind(),
         Scalar::Int(i) => PyInt::new(py, i).into_any().unbind(),
         Scalar::Float(f) => PyFloat::new(py, f).into_any().unbind(),
     })
@@ -144,7 +149,11 @@ impl PyTensor {
             None => size_object(py, self.t.sizes()),
             Some(d) => {
                 let w = wrap_dim(d, self.t.ndim())?;
-                let s = if self.t.ndim() == 0 { 1 } else { self.t.sizes()[w] };
+                let s = if self.t.ndim() == 0 {
+                    1
+                } else {
+                    self.t.sizes()[w]
+                };
                 Ok(PyInt::new(py, s).into_any())
             }
         }
@@ -156,7 +165,11 @@ impl PyTensor {
             None => Ok(PyTuple::new(py, self.t.strides())?.into_any()),
             Some(d) => {
                 let w = wrap_dim(d, self.t.ndim())?;
-                let s = if self.t.ndim() == 0 { 1 } else { self.t.strides()[w] };
+                let s = if self.t.ndim() == 0 {
+                    1
+                } else {
+                    self.t.strides()[w]
+                };
                 Ok(PyInt::new(py, s).into_any())
             }
         }
@@ -257,7 +270,10 @@ impl PyTensor {
         Ok(())
     }
     #[pyo3(signature = (requires_grad=true))]
-    fn requires_grad_<'py>(slf: &Bound<'py, Self>, requires_grad: bool) -> PyResult<Bound<'py, Self>> {
+    fn requires_grad_<'py>(
+        slf: &Bound<'py, Self>,
+        requires_grad: bool,
+    ) -> PyResult<Bound<'py, Self>> {
         let t = slf.borrow().t.clone();
         Ok(update(slf, autograd::set_requires_grad(&t, requires_grad)?))
     }
@@ -531,23 +547,46 @@ impl PyTensor {
         Ok(PyTensor::new(data_to_tensor(data, Some(self.t.dtype()))?))
     }
     #[pyo3(signature = (*size, dtype=None))]
-    fn new_zeros(&self, size: &Bound<'_, PyTuple>, dtype: Option<&Bound<'_, PyAny>>) -> PyResult<PyTensor> {
+    fn new_zeros(
+        &self,
+        size: &Bound<'_, PyTuple>,
+        dtype: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<PyTensor> {
         let dt = super::dtype::extract_opt_dtype(dtype)?.unwrap_or(self.t.dtype());
-        Ok(PyTensor::new(Tensor::zeros(&check_sizes(&sizes_from_args(size)?)?, dt)))
+        Ok(PyTensor::new(Tensor::zeros(
+            &check_sizes(&sizes_from_args(size)?)?,
+            dt,
+        )))
     }
     #[pyo3(signature = (*size, dtype=None))]
-    fn new_ones(&self, size: &Bound<'_, PyTuple>, dtype: Option<&Bound<'_, PyAny>>) -> PyResult<PyTensor> {
+    fn new_ones(
+        &self,
+        size: &Bound<'_, PyTuple>,
+        dtype: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<PyTensor> {
         let dt = super::dtype::extract_opt_dtype(dtype)?.unwrap_or(self.t.dtype());
         let s = check_sizes(&sizes_from_args(size)?)?;
         Ok(PyTensor::new(ops::creation::full(&s, Scalar::Int(1), dt)?))
     }
     #[pyo3(signature = (*size, dtype=None))]
-    fn new_empty(&self, size: &Bound<'_, PyTuple>, dtype: Option<&Bound<'_, PyAny>>) -> PyResult<PyTensor> {
+    fn new_empty(
+        &self,
+        size: &Bound<'_, PyTuple>,
+        dtype: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<PyTensor> {
         let dt = super::dtype::extract_opt_dtype(dtype)?.unwrap_or(self.t.dtype());
-        Ok(PyTensor::new(Tensor::zeros(&check_sizes(&sizes_from_args(size)?)?, dt)))
+        Ok(PyTensor::new(Tensor::zeros(
+            &check_sizes(&sizes_from_args(size)?)?,
+            dt,
+        )))
     }
     #[pyo3(signature = (size, fill_value, dtype=None))]
-    fn new_full(&self, size: &Bound<'_, PyAny>, fill_value: &Bound<'_, PyAny>, dtype: Option<&Bound<'_, PyAny>>) -> PyResult<PyTensor> {
+    fn new_full(
+        &self,
+        size: &Bound<'_, PyAny>,
+        fill_value: &Bound<'_, PyAny>,
+        dtype: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<PyTensor> {
         let dt = super::dtype::extract_opt_dtype(dtype)?.unwrap_or(self.t.dtype());
         let s = check_sizes(&int_list(size, "size")?)?;
         let v = args::require_scalar(fill_value, "fill_value")?;
