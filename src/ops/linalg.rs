@@ -604,14 +604,12 @@ pub fn qr(a: &Tensor, mode: QrMode) -> Result<(Tensor, Tensor)> {
         return Ok((q, r));
     }
     let (m, n) = rows_cols(a);
-    let (sq, sr) = (q.clone(), r.clone());
-    let mut outs = autograd::record(
-        "LinalgQrBackward0",
-        &[a],
-        vec![q, r],
-        true,
-        Box::new(move |g| qr_backward(&g[0], &g[1], &sq, &sr, mode, m, n).map(|ga| vec![Some(ga)])),
-    );
+    let mut outs = autograd::record_with_outputs("LinalgQrBackward0", &[a], vec![q, r], |saved| {
+        Box::new(move |g| {
+            let (q, r) = (saved[0].unpack()?, saved[1].unpack()?);
+            qr_backward(&g[0], &g[1], &q, &r, mode, m, n).map(|ga| vec![Some(ga)])
+        })
+    });
     let r = outs.pop().expect("two outputs");
     let q = outs.pop().expect("two outputs");
     Ok((q, r))
@@ -700,22 +698,19 @@ pub fn eigh(a: &Tensor, uplo: &str) -> Result<(Tensor, Tensor)> {
     if !needs_grad(&[a]) {
         return Ok((w, v));
     }
-    let (sw, sv) = (w.clone(), v.clone());
-    let mut outs = autograd::record(
-        "LinalgEighBackward0",
-        &[a],
-        vec![w, v],
-        true,
-        Box::new(move |g| {
-            // gA = V (diag(gw) + F o (V^T gV)) V^T, F_ij = 1 / (w_j - w_i) off the diagonal.
-            let f = inverse_gaps(&sw)?;
-            let inner = add(
-                &diag_embed(&g[0], 0, -2, -1)?,
-                &mul(&f, &matmul(&mt(&sv)?, &g[1])?)?,
-            )?;
-            Ok(vec![Some(matmul(&matmul(&sv, &inner)?, &mt(&sv)?)?)])
-        }),
-    );
+    let mut outs =
+        autograd::record_with_outputs("LinalgEighBackward0", &[a], vec![w, v], |saved| {
+            Box::new(move |g| {
+                // gA = V (diag(gw) + F o (V^T gV)) V^T, F_ij = 1 / (w_j - w_i) off the diagonal.
+                let (w, v) = (saved[0].unpack()?, saved[1].unpack()?);
+                let f = inverse_gaps(&w)?;
+                let inner = add(
+                    &diag_embed(&g[0], 0, -2, -1)?,
+                    &mul(&f, &matmul(&mt(&v)?, &g[1])?)?,
+                )?;
+                Ok(vec![Some(matmul(&matmul(&v, &inner)?, &mt(&v)?)?)])
+            })
+        });
     let v = outs.pop().expect("two outputs");
     let w = outs.pop().expect("two outputs");
     Ok((w, v))
@@ -792,28 +787,25 @@ pub fn svd(a: &Tensor, full_matrices: bool) -> Result<(Tensor, Tensor, Tensor)> 
     }
     let k = s.sizes()[s.ndim() - 1];
     let (m, n) = rows_cols(a);
-    let (su, ss, svh) = (u.clone(), s.clone(), vh.clone());
-    let mut outs = autograd::record(
-        "LinalgSvdBackward0",
-        &[a],
-        vec![u, s, vh],
-        true,
-        Box::new(move |g| {
-            // Full factors: only their first k columns (rows of Vh) enter the gradient.
-            let thin = |t: &Tensor, dim: i64| narrow(t, dim, 0, k);
-            let ga = svd_backward(
-                &thin(&g[0], -1)?,
-                &g[1],
-                &thin(&g[2], -2)?,
-                &thin(&su, -1)?,
-                &ss,
-                &thin(&svh, -2)?,
-                m,
-                n,
-            )?;
-            Ok(vec![Some(ga)])
-        }),
-    );
+    let mut outs =
+        autograd::record_with_outputs("LinalgSvdBackward0", &[a], vec![u, s, vh], |saved| {
+            Box::new(move |g| {
+                // Full factors: only their first k columns (rows of Vh) enter the gradient.
+                let thin = |t: &Tensor, dim: i64| narrow(t, dim, 0, k);
+                let (u, s, vh) = (saved[0].unpack()?, saved[1].unpack()?, saved[2].unpack()?);
+                let ga = svd_backward(
+                    &thin(&g[0], -1)?,
+                    &g[1],
+                    &thin(&g[2], -2)?,
+                    &thin(&u, -1)?,
+                    &s,
+                    &thin(&vh, -2)?,
+                    m,
+                    n,
+                )?;
+                Ok(vec![Some(ga)])
+            })
+        });
     let vh = outs.pop().expect("three outputs");
     let s = outs.pop().expect("three outputs");
     let u = outs.pop().expect("three outputs");
