@@ -15,7 +15,6 @@ TUTORIALS = pathlib.Path(__file__).resolve().parents[2] / "shared" / "tutorials"
 
 # name -> reason it cannot pass yet
 PENDING = {
-    "tutorial_00_tensor_basics": "needs linalg (inverse, svd) from the operator-library issue",
     "tutorial_04_modules_training": "needs nn, functional and optim from the Python-layer issue",
 }
 
