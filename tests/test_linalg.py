@@ -141,6 +141,13 @@ def test_det_gradient_closed_form():
     close(a.grad, np.linalg.det(an) * np.linalg.inv(an).T)
     assert gradcheck(torch.linalg.det, (a,))
     assert gradgradcheck(torch.linalg.det, (a,))
+    # Singular matrices: the gradient is the adjugate's transpose.
+    s = T([[1.0, 2.0, 3.0], [2.0, 4.0, 6.0], [1.0, 0.0, 1.0]], requires_grad=True)
+    torch.linalg.det(s).backward()
+    sn = s.detach().numpy()
+    cof = np.array([[(-1) ** (i + j) * np.linalg.det(np.delete(np.delete(sn, i, 0), j, 1))
+                     for j in range(3)] for i in range(3)])
+    close(s.grad, cof, atol=1e-9)
     b = T(rng(5).standard_normal((2, 3, 3)), requires_grad=True)
     assert gradcheck(lambda x: torch.linalg.slogdet(x)[1], (b,))
     assert gradcheck(torch.logdet, (T(spd((3, 3)), requires_grad=True),))
@@ -428,6 +435,7 @@ def test_norms(dtype):
         close(torch.linalg.norm(t[0, 0], ord), np.linalg.norm(a[0, 0], ord), dtype)
     close(torch.linalg.norm(t), np.linalg.norm(a.ravel()), dtype)
     close(torch.linalg.norm(t[0], 2), np.linalg.norm(a[0], 2), dtype)
+    close(torch.norm(t, "nuc"), np.linalg.norm(a, "nuc", axis=(-2, -1)), dtype, rtol=1e-4)
     with pytest.raises(RuntimeError, match="must be 1D or 2D"):
         torch.linalg.norm(t, 2)
     x = T(a[0], requires_grad=True)
@@ -453,3 +461,27 @@ def test_multi_dot_and_vecdot():
     a, b, c = (rng(i).standard_normal(s) for i, s in ((33, (2, 3)), (34, (3, 4)), (35, (4,))))
     close(torch.linalg.multi_dot([T(a), T(b), T(c)]), np.linalg.multi_dot([a, b, c]))
     close(torch.linalg.vecdot(T(a), T(a)), np.sum(a * a, -1))
+
+
+def test_tensor_methods_and_broadcast_gradients():
+    a = well_conditioned((3, 3), 36)
+    t = T(a)
+    close(t.det(), np.linalg.det(a))
+    close(t.inverse(), np.linalg.inv(a))
+    close(t.svd().S, np.linalg.svd(a, compute_uv=False))
+    close(t.matrix_power(2), a @ a)
+    close(t.slogdet().logabsdet, np.linalg.slogdet(a)[1])
+    # One A against a batch of right-hand sides: A's gradient sums over the batch.
+    A = T(a, requires_grad=True)
+    B = T(rng(37).standard_normal((4, 3, 2)), requires_grad=True)
+    assert gradcheck(torch.linalg.solve, (A, B))
+
+
+def test_float32_gradients_match_float64():
+    a = well_conditioned((3, 3), 38)
+    grads = []
+    for dtype in FLOATS:
+        x = T(a, dtype, requires_grad=True)
+        (torch.linalg.det(x) + torch.linalg.inv(x).sum() + torch.linalg.svdvals(x).sum()).backward()
+        grads.append(x.grad.double().numpy())
+    np.testing.assert_allclose(grads[0], grads[1], rtol=1e-4, atol=1e-4)
