@@ -13,10 +13,34 @@ from ._C import LinAlgError, Tensor
 from ._tensor import _result_type, return_types
 
 __all__ = [
-    "LinAlgError", "inv", "inv_ex", "det", "slogdet", "solve", "cholesky", "cholesky_ex",
-    "qr", "eigh", "eigvalsh", "eig", "eigvals", "svd", "svdvals", "lstsq", "matrix_rank",
-    "pinv", "matrix_power", "norm", "vector_norm", "matrix_norm", "cond", "cross",
-    "multi_dot", "vecdot", "matmul", "diagonal",
+    "LinAlgError",
+    "cholesky",
+    "cholesky_ex",
+    "cond",
+    "cross",
+    "det",
+    "diagonal",
+    "eig",
+    "eigh",
+    "eigvals",
+    "eigvalsh",
+    "inv",
+    "inv_ex",
+    "lstsq",
+    "matmul",
+    "matrix_norm",
+    "matrix_power",
+    "matrix_rank",
+    "multi_dot",
+    "norm",
+    "pinv",
+    "qr",
+    "slogdet",
+    "solve",
+    "svd",
+    "svdvals",
+    "vecdot",
+    "vector_norm",
 ]
 
 for _name, _fields in (
@@ -282,9 +306,7 @@ def lstsq(A, B, rcond=None, *, driver=None):
     X = _matmul(pinv(A, rtol=rcond), B2)
     rank = matrix_rank(A, rtol=rcond) if driver != "gels" else _C.empty((0,), dtype=_C.int64)
     residuals = _C.empty((0,), dtype=A.dtype)
-    if m > n and driver != "gels" and builtins.bool((rank == n).all()):
-        residuals = ((_matmul(A, X) - B2) ** 2).sum(-2)
-    elif m > n and driver == "gels":
+    if m > n and driver != "gels" and builtins.bool((rank == n).all()) or m > n and driver == "gels":
         residuals = ((_matmul(A, X) - B2) ** 2).sum(-2)
     sv = svdvals(A) if driver in ("gelsd", "gelss") else _C.empty((0,), dtype=A.dtype)
     if vector:
@@ -385,7 +407,7 @@ def norm(A, ord=None, dim=None, keepdim=False, *, dtype=None, out=None):
     if len(dim) == 2:
         return matrix_norm(A, ord, dim, keepdim, dtype=dtype, out=out)
     if isinstance(ord, str):
-        raise RuntimeError(f"linalg.vector_norm: ord must be a number, got {ord}")
+        raise RuntimeError(f"linalg.vector_norm: ord must be a number, got {ord}")  # noqa: TRY004 (as PyTorch)
     return vector_norm(A, ord, dim, keepdim, dtype=dtype, out=out)
 
 
