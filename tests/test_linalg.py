@@ -484,3 +484,21 @@ def test_float32_gradients_match_float64():
         (torch.linalg.det(x) + torch.linalg.inv(x).sum() + torch.linalg.svdvals(x).sum()).backward()
         grads.append(x.grad.double().numpy())
     np.testing.assert_allclose(grads[0], grads[1], rtol=1e-4, atol=1e-4)
+
+
+def test_double_backward_through_decompositions():
+    x = T(rng(39).standard_normal((3, 3)), requires_grad=True)
+    a = T(rng(40).standard_normal((4, 3)), requires_grad=True)
+
+    def svd_gauge_free(m):
+        U, S, Vh = torch.linalg.svd(m, full_matrices=False)
+        return U @ Vh, (U * S) @ U.t()
+
+    def eigh_gauge_free(m):
+        w, v = torch.linalg.eigh(m + m.t())
+        return (v * w) @ v.t(), (v * w.exp()) @ v.t()
+
+    assert gradgradcheck(svd_gauge_free, (a,))
+    assert gradgradcheck(eigh_gauge_free, (x,))
+    assert gradgradcheck(torch.linalg.pinv, (a,))
+    assert gradgradcheck(lambda m: torch.linalg.slogdet(m)[1], (x,))
