@@ -449,6 +449,9 @@ def test_cross(dtype):
     b = rng(32).standard_normal((4, 3))
     close(torch.linalg.cross(T(a, dtype), T(b, dtype)), np.cross(a, b), dtype)
     close(torch.cross(T(a.T, dtype), T(b.T, dtype), dim=0), np.cross(a.T, b.T, axis=0), dtype)
+    with pytest.warns(UserWarning, match="without specifying the dim arg is deprecated"):
+        r = torch.cross(T(a.T, dtype), T(b.T, dtype))  # first dim of size 3
+    close(r, np.cross(a.T, b.T, axis=0), dtype)
     close(torch.linalg.cross(T(a, dtype), T(b[:1], dtype)), np.cross(a, b[:1]), dtype)
     with pytest.raises(RuntimeError, match="must have length 3"):
         torch.linalg.cross(torch.ones(3, 2), torch.ones(3, 2))

@@ -7,6 +7,7 @@ norms, cross, ...) are compositions of differentiable ops, so autograd goes thro
 
 import builtins
 import functools
+import warnings
 
 from . import _C
 from ._C import LinAlgError, Tensor
@@ -193,11 +194,21 @@ def svd(A, full_matrices=True, *, driver=None, out=None):
     values): differentiate only functions that do not depend on that choice.
     """
     _tensor_arg(A, "linalg_svd")
+    _no_driver(driver)
     return return_types.linalg_svd(*_C._linalg_svd(A, full_matrices))
+
+
+def _no_driver(driver):
+    if driver is not None:
+        raise RuntimeError(
+            "torch.linalg.svd: keyword argument `driver=` is only supported on CUDA inputs with "
+            "cuSOLVER backend."
+        )
 
 
 def svdvals(A, *, driver=None, out=None):
     _tensor_arg(A, "linalg_svdvals")
+    _no_driver(driver)
     return _out(_C._linalg_svdvals(A), out)
 
 
@@ -510,6 +521,13 @@ def pinverse(input, rcond=1e-15):
 def _cross_top(input, other, dim=None, *, out=None):
     """`torch.cross`: without `dim`, the first dimension of size 3."""
     if dim is None:
+        warnings.warn(
+            "Using torch.cross without specifying the dim arg is deprecated.\n"
+            "Please either pass the dim explicitly or simply use torch.linalg.cross.\n"
+            "The default value of dim will change to agree with that of linalg.cross in a future release.",
+            UserWarning,
+            stacklevel=2,
+        )
         a, _ = _C.broadcast_tensors(input, other)
         sizes = list(a.shape)
         if 3 not in sizes:
