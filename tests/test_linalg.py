@@ -300,6 +300,12 @@ def test_eigh_gradient():
     assert gradcheck(vals, (x,))
     assert gradcheck(vecs, (x,))
     assert gradgradcheck(vals, (x,))
+    # The gradient through the eigenvectors is symmetric (only the symmetric part of a
+    # perturbation moves a symmetric matrix's eigenvectors).
+    p = T(spd((3, 3), 23), requires_grad=True)
+    _, v = torch.linalg.eigh(p)
+    (v * T(rng(24).standard_normal((3, 3)))).sum().backward()
+    close(p.grad, p.grad.t().detach().numpy(), atol=1e-12)
     # Closed form: d lambda_i = v_i^T dA v_i.
     p = T(spd((3, 3), 22), requires_grad=True)
     torch.linalg.eigvalsh(p)[2].backward()

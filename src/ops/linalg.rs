@@ -736,13 +736,14 @@ pub fn eigh(a: &Tensor, uplo: &str) -> Result<(Tensor, Tensor)> {
     let mut outs =
         autograd::record_with_outputs("LinalgEighBackward0", &[a], vec![w, v], |saved| {
             Box::new(move |g| {
-                // gA = V (diag(gw) + F o (V^T gV)) V^T, F_ij = 1 / (w_j - w_i) off the diagonal.
+                // gA = V (diag(gw) + F o skew(V^T gV)) V^T, F_ij = 1 / (w_j - w_i) off the
+                // diagonal; skew(X) = (X - X^T) / 2 keeps the tangent directions of the
+                // orthogonal group, so gA is symmetric as PyTorch's is.
                 let (w, v) = (saved[0].unpack()?, saved[1].unpack()?);
                 let f = inverse_gaps(&w)?;
-                let inner = add(
-                    &diag_embed(&g[0], 0, -2, -1)?,
-                    &mul(&f, &matmul(&mt(&v)?, &g[1])?)?,
-                )?;
+                let vtgv = matmul(&mt(&v)?, &g[1])?;
+                let skew = mul_scalar(&sub(&vtgv, &mt(&vtgv)?)?, 0.5)?;
+                let inner = add(&diag_embed(&g[0], 0, -2, -1)?, &mul(&f, &skew)?)?;
                 Ok(vec![Some(matmul(&matmul(&v, &inner)?, &mt(&v)?)?)])
             })
         });
