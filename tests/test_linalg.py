@@ -511,3 +511,38 @@ def test_double_backward_through_decompositions():
     assert gradgradcheck(eigh_gauge_free, (x,))
     assert gradgradcheck(torch.linalg.pinv, (a,))
     assert gradgradcheck(lambda m: torch.linalg.slogdet(m)[1], (x,))
+
+
+_SQUARE_OPS = {
+    "inv": torch.linalg.inv,
+    "det": torch.linalg.det,
+    "slogdet": lambda a: torch.linalg.slogdet(a)[1],
+    "solve": lambda a: torch.linalg.solve(a, a[..., :1] * 2),
+    "cholesky": lambda a: torch.linalg.cholesky(a @ a.transpose(-2, -1) + torch.eye(a.shape[-1], dtype=a.dtype)),
+    "eigvalsh": lambda a: torch.linalg.eigvalsh(a + a.transpose(-2, -1)),
+    "qr_r": lambda a: torch.linalg.qr(a)[1].abs(),
+    "svdvals": torch.linalg.svdvals,
+    "pinv": torch.linalg.pinv,
+    "matrix_power": lambda a: torch.linalg.matrix_power(a, 3),
+}
+
+
+@pytest.mark.parametrize("name", sorted(_SQUARE_OPS))
+def test_non_contiguous_and_expanded_inputs(name):
+    op = _SQUARE_OPS[name]
+    a = well_conditioned((2, 4, 4), 41)
+    base = T(np.swapaxes(a, -1, -2).copy())
+    transposed = T(a).transpose(-2, -1)
+    assert not transposed.is_contiguous()
+    close(op(transposed), op(base).numpy(), atol=1e-9)
+    wide = T(well_conditioned((2, 8, 8), 42))[:, ::2, ::2]
+    close(op(wide), op(wide.contiguous()).numpy(), atol=1e-9)
+    expanded = T(a[0]).expand(3, 4, 4)
+    r = op(expanded).numpy()
+    np.testing.assert_allclose(r, np.broadcast_to(op(T(a[0])).numpy(), r.shape), atol=1e-9)
+
+
+@pytest.mark.parametrize("name", sorted(_SQUARE_OPS))
+def test_empty_batch(name):
+    r = _SQUARE_OPS[name](torch.zeros(0, 3, 3, dtype=torch.float64))
+    assert r.shape[0] == 0
