@@ -162,8 +162,6 @@ impl<T: Real> Mats<T> {
     }
 }
 
-// Safety: the data is only read, and Tensor's storage is shared through an Arc.
-unsafe impl<T> Sync for Mats<T> {}
 
 /// Stack per-matrix results into a tensor of shape `batch + [rows, cols]`.
 fn stack_mats<T: Real>(
