@@ -405,6 +405,18 @@ def test_pinv_lstsq_rank(dtype):
     close(v, np.linalg.lstsq(a[0], b[0, :, 0], rcond=None)[0], dtype, rtol=1e-3)
 
 
+def test_lstsq_errors():
+    with pytest.raises(RuntimeError, match="parameter `driver` should be one of"):
+        torch.linalg.lstsq(torch.eye(2), torch.ones(2, 1), driver="foo")
+    with pytest.raises(RuntimeError, match="input's dtype Float and other's dtype Double"):
+        torch.linalg.lstsq(torch.eye(2), torch.ones(2, 1, dtype=torch.float64))
+    with pytest.raises(RuntimeError, match=r"input.size\(-2\) should match other.size\(-2\)"):
+        torch.linalg.lstsq(torch.eye(2), torch.ones(3, 1))
+    r = torch.linalg.lstsq(torch.eye(2), torch.ones(2, 1), driver="gelsd")
+    assert r.singular_values.tolist() == [1.0, 1.0]
+    assert "torch.return_types.linalg_lstsq(" in repr(r)
+
+
 def test_pinv_gradient():
     a = T(rng(28).standard_normal((4, 3)), requires_grad=True)
     assert gradcheck(torch.linalg.pinv, (a,))

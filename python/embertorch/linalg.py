@@ -293,7 +293,7 @@ def lstsq(A, B, rcond=None, *, driver=None):
     if A.dtype != B.dtype:
         raise RuntimeError(
             f"torch.linalg.lstsq: Expected input and other to have the same dtype, but got "
-            f"input's dtype {A.dtype} and other's dtype {B.dtype}"
+            f"input's dtype {_type_name(A)} and other's dtype {_type_name(B)}"
         )
     if A.dim() < 2:
         raise RuntimeError("torch.linalg.lstsq: input must have at least 2 dimensions.")
