@@ -15,8 +15,11 @@ use crate::dtype::{DType, Element};
 use crate::error::{Error, Result};
 use crate::shape::broadcast_shapes;
 use crate::tensor::Tensor;
-use faer::linalg::solvers::{DenseSolveCore, Solve};
-use faer::{Mat, MatRef, Side};
+use faer::dyn_stack::{MemBuffer, MemStack, StackReq};
+use faer::linalg::lu::partial_pivoting::{factor as lu_factor, inverse as lu_inverse};
+use faer::linalg::solvers::Solve;
+use faer::perm::PermRef;
+use faer::{Mat, MatMut, MatRef, Par, Side};
 use rayon::prelude::*;
 use std::marker::PhantomData;
 
@@ -162,7 +165,6 @@ impl<T: Real> Mats<T> {
     }
 }
 
-
 /// Stack per-matrix results into a tensor of shape `batch + [rows, cols]`.
 fn stack_mats<T: Real>(
     mats: &[Mat<T>],
@@ -217,16 +219,102 @@ fn zero_pivot<T: Real>(u: MatRef<'_, T>) -> Option<usize> {
         .map(|i| i + 1)
 }
 
+/// Workspace of one n x n LU factorization, reused across the matrices a thread handles
+/// (tiny matrices in big batches would otherwise spend their time allocating).
+struct LuWork<T> {
+    lu: Mat<T>,
+    perm: Vec<usize>,
+    perm_inv: Vec<usize>,
+    buf: MemBuffer,
+}
+
+impl<T: Real> LuWork<T> {
+    fn new(n: usize, par: Par) -> LuWork<T> {
+        let req = StackReq::any_of(&[
+            lu_factor::lu_in_place_scratch::<usize, T>(n, n, par, Default::default()),
+            lu_inverse::inverse_scratch::<usize, T>(n, par),
+        ]);
+        LuWork {
+            lu: Mat::zeros(n, n),
+            perm: vec![0; n],
+            perm_inv: vec![0; n],
+            buf: MemBuffer::new(req),
+        }
+    }
+
+    /// P A = L U with partial pivoting (L and U share `lu`, as LAPACK's getrf leaves
+    /// them); returns the number of row swaps.
+    fn factor(&mut self, a: MatRef<'_, T>, par: Par) -> usize {
+        self.lu.as_mut().copy_from(a);
+        let (info, _) = lu_factor::lu_in_place(
+            self.lu.as_mut(),
+            &mut self.perm,
+            &mut self.perm_inv,
+            par,
+            MemStack::new(&mut self.buf),
+            Default::default(),
+        );
+        info.transposition_count
+    }
+
+    /// A^-1 from the last factorization, written into `out`.
+    fn inverse_into(&mut self, out: MatMut<'_, T>, par: Par) {
+        let n = self.perm.len();
+        let perm = PermRef::new_checked(&self.perm, &self.perm_inv, n);
+        let lu = self.lu.as_ref();
+        lu_inverse::inverse(out, lu, lu, perm, par, MemStack::new(&mut self.buf));
+    }
+}
+
+/// `f` with a workspace on every matrix: batches in parallel (each factorization
+/// sequential), a single matrix with faer's own parallelism.
+fn with_lu<T: Real, R: Send>(
+    mats: &Mats<T>,
+    f: impl Fn(&mut LuWork<T>, usize, Par) -> R + Sync + Send,
+) -> Vec<R> {
+    let n = mats.rows;
+    if mats.count > 1 {
+        (0..mats.count)
+            .into_par_iter()
+            .map_init(|| LuWork::new(n, Par::Seq), |w, i| f(w, i, Par::Seq))
+            .collect()
+    } else {
+        let par = faer::get_global_parallelism();
+        let mut w = LuWork::new(n, par);
+        (0..mats.count).map(|i| f(&mut w, i, par)).collect()
+    }
+}
+
 /// Inverses and LAPACK-style `info` (0, or the 1-based zero pivot) for each matrix.
 fn inv_kernel<T: Real>(a: &Tensor) -> Result<(Tensor, Vec<usize>)> {
     let mats = Mats::<T>::new(a);
     let n = mats.rows;
-    let res = mats.map(|_, m| {
-        let lu = m.partial_piv_lu();
-        (lu.inverse(), zero_pivot(lu.U()).unwrap_or(0))
+    let len = n * n;
+    let mut out = vec![<T as Element>::zero(); mats.count * len];
+    let base = SendPtr(out.as_mut_ptr());
+    let infos = with_lu(&mats, |w, i, par| {
+        w.factor(mats.get(i), par);
+        if len > 0 {
+            // Safety: each matrix writes only its own disjoint chunk of `out`.
+            let chunk = unsafe { std::slice::from_raw_parts_mut(base.get().add(i * len), len) };
+            w.inverse_into(MatMut::from_row_major_slice_mut(chunk, n, n), par);
+        }
+        zero_pivot(w.lu.as_ref()).unwrap_or(0)
     });
-    let (invs, infos): (Vec<_>, Vec<_>) = res.into_iter().unzip();
-    Ok((stack_mats(&invs, &batch_dims(a), n, n)?, infos))
+    Ok((Tensor::from_vec(out, a.sizes())?, infos))
+}
+
+/// A raw pointer handed to the batch workers (each writes a disjoint region).
+#[derive(Clone, Copy)]
+struct SendPtr<T>(*mut T);
+// Safety: the workers write disjoint regions of one live allocation.
+unsafe impl<T> Send for SendPtr<T> {}
+unsafe impl<T> Sync for SendPtr<T> {}
+
+impl<T> SendPtr<T> {
+    fn get(self) -> *mut T {
+        self.0
+    }
 }
 
 fn first_failure(infos: &[usize]) -> Option<(usize, usize)> {
@@ -276,32 +364,12 @@ fn record_inv(a: &Tensor, out: Tensor) -> Tensor {
 /// Sign of the permutation and U's diagonal, per matrix (det = sign * prod(diag)).
 fn lu_diag_kernel<T: Real>(a: &Tensor) -> Vec<(f64, Vec<T>)> {
     let mats = Mats::<T>::new(a);
-    mats.map(|_, m| {
-        let lu = m.partial_piv_lu();
-        let (fwd, _) = lu.P().arrays();
-        let u = lu.U();
-        let diag = (0..u.nrows()).map(|i| u[(i, i)]).collect();
-        (permutation_sign(fwd), diag)
+    let n = mats.rows;
+    with_lu(&mats, |w, i, par| {
+        let swaps = w.factor(mats.get(i), par);
+        let sign = if swaps % 2 == 0 { 1.0 } else { -1.0 };
+        (sign, (0..n).map(|k| w.lu[(k, k)]).collect())
     })
-}
-
-/// +1 for an even permutation, -1 for an odd one (by counting cycles).
-fn permutation_sign(p: &[usize]) -> f64 {
-    let mut seen = vec![false; p.len()];
-    let mut sign = 1.0;
-    for start in 0..p.len() {
-        let mut len = 0;
-        let mut i = start;
-        while !seen[i] {
-            seen[i] = true;
-            i = p[i];
-            len += 1;
-        }
-        if len > 0 && len % 2 == 0 {
-            sign = -sign;
-        }
-    }
-    sign
 }
 
 /// `linalg.det(A)`.
@@ -939,13 +1007,6 @@ mod tests {
             "{}",
             e.message
         );
-    }
-
-    #[test]
-    fn permutation_parity() {
-        assert_eq!(permutation_sign(&[0, 1, 2]), 1.0);
-        assert_eq!(permutation_sign(&[1, 0, 2]), -1.0);
-        assert_eq!(permutation_sign(&[1, 2, 0]), 1.0);
     }
 
     #[test]
