@@ -104,21 +104,17 @@ from .autograd.grad_mode import (  # noqa: E402
     set_grad_enabled,
 )
 from . import autograd, cuda, testing  # noqa: E402
-from . import linalg  # noqa: E402
-from .linalg import (  # noqa: E402  (top-level linear algebra names)
-    det,
-    inverse,
-    logdet,
-    matrix_power,
-    pinverse,
-)
+from .serialization import load, save  # noqa: E402
+
+# Linear algebra: the `linalg` module and PyTorch's top-level names for it.
+from . import linalg
+from .linalg import det, inverse, logdet, matrix_power, pinverse
 
 svd = linalg.TOP_LEVEL["svd"]
 qr = linalg.TOP_LEVEL["qr"]
 slogdet = linalg.TOP_LEVEL["slogdet"]
 cross = linalg.TOP_LEVEL["cross"]
 cholesky = linalg.TOP_LEVEL["cholesky"]
-from .serialization import load, save  # noqa: E402
 
 
 def set_default_dtype(d):
