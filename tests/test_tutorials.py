@@ -15,7 +15,6 @@ TUTORIALS = pathlib.Path(__file__).resolve().parents[2] / "shared" / "tutorials"
 
 # name -> reason it cannot pass yet
 PENDING = {
-    "tutorial_00_tensor_basics": "needs linalg (inverse, svd) from the operator-library issue",
 }
 
 scripts = sorted(TUTORIALS.glob("tutorial_*.py")) if TUTORIALS.is_dir() else []

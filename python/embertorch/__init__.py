@@ -107,6 +107,16 @@ from . import autograd, cuda, testing
 from .serialization import load, save
 from ._finfo import finfo, iinfo
 
+# Linear algebra: the `linalg` module and PyTorch's top-level names for it.
+from . import linalg
+from .linalg import det, inverse, logdet, matrix_power, pinverse
+
+svd = linalg.TOP_LEVEL["svd"]
+qr = linalg.TOP_LEVEL["qr"]
+slogdet = linalg.TOP_LEVEL["slogdet"]
+cross = linalg.TOP_LEVEL["cross"]
+cholesky = linalg.TOP_LEVEL["cholesky"]
+
 
 def set_default_dtype(d):
     """Set the default floating point dtype (float32 unless changed)."""

@@ -186,7 +186,9 @@ def _norm(self, p="fro", dim=None, keepdim=False, dtype=None):
     if p == "fro" or p is None:
         p = 2.0
     if p == "nuc":
-        raise NotImplementedError("norm(p='nuc') is not supported; use linalg.matrix_norm")
+        from . import linalg
+
+        return linalg.matrix_norm(x, "nuc", (-2, -1) if dim is None else dim, keepdim)
     return x._vector_norm(builtins.float(p), dim, keepdim)
 
 

@@ -97,6 +97,28 @@ pub fn record1_with_output(
     attach(&node, vec![output]).pop().expect("one output")
 }
 
+/// `record` for multi-output ops whose backward needs their own outputs (qr, eigh, svd):
+/// `make` receives every output saved with a weak link to the node being built, so a
+/// `create_graph` backward differentiates through them.
+pub fn record_with_outputs(
+    name: &'static str,
+    inputs: &[&Tensor],
+    outputs: Vec<Tensor>,
+    make: impl FnOnce(Vec<SavedTensor>) -> BackwardFn,
+) -> Vec<Tensor> {
+    let edges: Vec<_> = inputs.iter().map(|t| gradient_edge(t)).collect();
+    let infos = output_infos(&outputs);
+    let node = Arc::new_cyclic(|weak: &Weak<Node>| {
+        let saved = outputs
+            .iter()
+            .enumerate()
+            .map(|(i, t)| SavedTensor::output(t, weak.clone(), i))
+            .collect();
+        Node::new_function(name, edges, infos, true, make(saved))
+    });
+    attach(&node, outputs)
+}
+
 /// PyTorch's checks before an in-place op writes into `t` while grad mode is on.
 pub fn check_inplace(t: &Tensor) -> Result<()> {
     if !mode::is_grad_enabled() {

@@ -6,6 +6,7 @@ pub mod copy;
 pub mod creation;
 pub mod index;
 pub mod join;
+pub mod linalg;
 pub mod matmul;
 pub mod nn;
 pub mod optim;

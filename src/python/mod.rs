@@ -9,6 +9,7 @@ mod errors;
 mod functions;
 mod joins;
 mod nn;
+mod linalg;
 mod numpy;
 mod ops;
 mod optim;
@@ -79,6 +80,7 @@ fn embertorch_c(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(nn::_col2im, m)?)?;
     m.add_function(wrap_pyfunction!(nn::_max_pool2d_indices, m)?)?;
     optim::register(m)?;
+    linalg::register(m)?;
     use functions as f;
     for func in [
         wrap_pyfunction!(f::tensor, m)?,
