@@ -39,12 +39,56 @@ fn attach(node: &Arc<Node>, outputs: Vec<Tensor>) -> Vec<Tensor> {
         .enumerate()
         .map(|(i, t)| {
             if t.dtype().is_float() {
-                t.with_meta(Some(AutogradMeta::with_grad_fn(node.clone(), i)))
+                let t = t.with_meta(Some(AutogradMeta::with_grad_fn(node.clone(), i)));
+                if t.base().is_some() {
+                    t.ensure_meta().lock().view_version = Some(t.version());
+                }
+                t
             } else {
                 t
             }
         })
         .collect()
+}
+
+/// A view whose storage was written after it took its history (`row = y[1]` then
+/// `y.mul_(2)`) must see the base's new history. As PyTorch does, its grad_fn is then
+/// rebuilt as an `AsStridedBackward0` of the base's current history.
+pub fn refresh_view_history(t: &Tensor) {
+    let Some(base) = t.base() else { return };
+    let Some(meta) = t.meta() else { return };
+    let now = t.version();
+    {
+        let inner = meta.lock();
+        let stale = inner.grad_fn.is_some() && inner.view_version.is_some_and(|v| v != now);
+        if !stale {
+            return;
+        }
+    }
+    if !base.requires_grad() {
+        return;
+    }
+    let node = as_strided_node(base, t, gradient_edge(base));
+    let mut inner = meta.lock();
+    inner.grad_fn = Some(node);
+    inner.output_nr = 0;
+    inner.view_version = Some(now);
+}
+
+/// The node of `view` as a strided window onto `base`'s history `edge`.
+fn as_strided_node(base: &Tensor, view: &Tensor, edge: Option<node::Edge>) -> Arc<Node> {
+    let geom = ViewGeometry::new(base, view);
+    Arc::new(Node::new_function(
+        "AsStridedBackward0",
+        vec![edge],
+        output_infos(std::slice::from_ref(view)),
+        false,
+        Box::new(move |g| {
+            let result = geom.base_buffer(g[0].dtype());
+            crate::cpu::copy::copy_cast(&geom.region(&result), &g[0].detach());
+            Ok(vec![Some(result)])
+        }),
+    ))
 }
 
 /// Record `name` producing `outputs` from `inputs`; `saves` says whether `backward` holds
@@ -156,6 +200,9 @@ fn set_history(t: &Tensor, node: Arc<Node>, nr: usize) {
         let mut inner = meta.lock();
         inner.grad_fn = Some(node);
         inner.output_nr = nr;
+        if t.base().is_some() {
+            inner.view_version = Some(t.version());
+        }
     }
     meta.set_requires_grad(true);
 }
@@ -191,7 +238,10 @@ impl ViewGeometry {
             offset: self.base_shift,
         };
         let (_, hi) = as_base.storage_span();
-        let storage = Arc::new(crate::storage::Storage::new_cpu(hi.max(1) * dtype.size(), true));
+        let storage = Arc::new(crate::storage::Storage::new_cpu(
+            hi.max(1) * dtype.size(),
+            true,
+        ));
         Tensor::from_parts(storage, as_base, dtype)
     }
 
@@ -201,12 +251,17 @@ impl ViewGeometry {
     }
 }
 
-fn copy_slices(base: &Tensor, view: &Tensor, others: &[&Tensor], saves: bool, backward: BackwardFn) {
+fn copy_slices(
+    base: &Tensor,
+    view: &Tensor,
+    others: &[&Tensor],
+    saves: bool,
+    backward: BackwardFn,
+) {
     let geom = ViewGeometry::new(base, view);
     let mut inputs: Vec<&Tensor> = vec![base];
     inputs.extend_from_slice(others);
     let edges = inputs.iter().map(|t| gradient_edge(t)).collect();
-    let g2 = geom.clone();
     let node = Arc::new(Node::new_function(
         "CopySlices",
         edges,
@@ -215,13 +270,16 @@ fn copy_slices(base: &Tensor, view: &Tensor, others: &[&Tensor], saves: bool, ba
         Box::new(move |g| {
             // Outside the view the base passes its gradient through; inside, the op's
             // backward decides (and its first gradient is for the view's old value).
-            let result = g2.base_buffer(g[0].dtype());
+            let result = geom.base_buffer(g[0].dtype());
             crate::cpu::copy::copy_cast(&result, &g[0].detach());
-            let region = g2.region(&result);
+            let region = geom.region(&result);
             let grad_in = crate::ops::copy::clone_contiguous(&region);
             let mut res = backward(&[grad_in])?;
             match res.first_mut().and_then(|r| r.take()) {
-                Some(gv) => crate::cpu::copy::copy_cast(&region, &crate::ops::cast(&gv.detach(), region.dtype())),
+                Some(gv) => crate::cpu::copy::copy_cast(
+                    &region,
+                    &crate::ops::cast(&gv.detach(), region.dtype()),
+                ),
                 None => crate::dispatch_all!(region.dtype(), T => {
                     crate::cpu::elementwise::fill::<T>(&region, <T as crate::dtype::Element>::zero())
                 }),
@@ -233,17 +291,7 @@ fn copy_slices(base: &Tensor, view: &Tensor, others: &[&Tensor], saves: bool, ba
     ));
     set_history(base, node.clone(), 0);
     // The view is now a view of the base's new history.
-    let vnode = Arc::new(Node::new_function(
-        "AsStridedBackward0",
-        vec![Some(node::Edge { node, input_nr: 0 })],
-        output_infos(std::slice::from_ref(view)),
-        false,
-        Box::new(move |g| {
-            let result = geom.base_buffer(g[0].dtype());
-            crate::cpu::copy::copy_cast(&geom.region(&result), &g[0].detach());
-            Ok(vec![Some(result)])
-        }),
-    ));
+    let vnode = as_strided_node(base, view, Some(node::Edge { node, input_nr: 0 }));
     set_history(view, vnode, 0);
 }
 

@@ -152,7 +152,22 @@ fn retag(e: Error, op: &BinaryOp, ct: DType) -> Error {
     }
 }
 
+/// The node's name. PyTorch names pow's node after the overload that ran:
+/// (Tensor, Scalar) PowBackward0, (Tensor, Tensor) PowBackward1, (Scalar, Tensor) PowBackward2.
+fn node_name(op: &'static BinaryOp, a: &Tensor, b: &Tensor) -> &'static str {
+    if std::ptr::eq(op, &POW) {
+        if b.is_wrapped_number() {
+            return "PowBackward0";
+        }
+        if a.is_wrapped_number() {
+            return "PowBackward2";
+        }
+    }
+    op.grad_name
+}
+
 fn record(op: &'static BinaryOp, a: &Tensor, b: &Tensor, out: Tensor) -> Tensor {
+    let name = node_name(op, a, b);
     let sa = op.saves.0.then(|| SavedTensor::input(a));
     let sb = op.saves.1.then(|| SavedTensor::input(b));
     let (a_sizes, b_sizes) = (a.dims(), b.dims());
@@ -174,10 +189,10 @@ fn record(op: &'static BinaryOp, a: &Tensor, b: &Tensor, out: Tensor) -> Tensor 
         })
     };
     if op.saves.2 {
-        autograd::record1_with_output(op.grad_name, &[a, b], out, |so| make(Some(so)))
+        autograd::record1_with_output(name, &[a, b], out, |so| make(Some(so)))
     } else {
         let saves = op.saves.0 || op.saves.1;
-        autograd::record1(op.grad_name, &[a, b], out, saves, make(None))
+        autograd::record1(name, &[a, b], out, saves, make(None))
     }
 }
 
@@ -226,7 +241,7 @@ pub fn binary_(op: &'static BinaryOp, a: &Tensor, b: &Tensor) -> Result<Tensor> 
     let (a_sizes, b_sizes) = (a.dims(), b.dims());
     let needs = [a.requires_grad(), b.requires_grad()];
     Ok(autograd::rebase_inplace(
-        op.grad_name,
+        node_name(op, a, b),
         a,
         &[b],
         true,

@@ -726,16 +726,42 @@ pub fn cumprod(x: &Tensor, dim: i64) -> Result<Tensor> {
         let sx = SavedTensor::input(x);
         return Ok(autograd::record1_with_output("CumprodBackward0", &[x], out, move |so| {
             Box::new(move |g| {
-                // Valid for nonzero inputs: grad_i = sum_{j>=i} g_j out_j / x_i
                 let x = sx.unpack()?;
-                let go = mul(&g[0], &so.unpack()?)?;
-                let f = super::shape::flip(&go, &[d])?;
-                let rc = super::shape::flip(&cumsum(&f, d, None)?, &[d])?;
-                Ok(vec![Some(div(&rc, &x)?)])
+                Ok(vec![Some(cumprod_backward(&x, &so.unpack()?, &g[0], d)?)])
             })
         }));
     }
     Ok(out)
+}
+
+/// Gradient of `cumprod` along `d`. Before a slice's first zero z,
+/// grad_i = sum_{k>=i} g_k out_k / x_i. That division is 0/0 at z itself, where
+/// grad_z = sum_{k>=z} g_k cumprod(x with x_z = 1)_k; after z every product holds x_z, so 0.
+/// Written with tensor ops so that double backward works.
+fn cumprod_backward(x: &Tensor, out: &Tensor, g: &Tensor, d: i64) -> Result<Tensor> {
+    let rev_cumsum = |t: &Tensor| -> Result<Tensor> {
+        let f = super::shape::flip(t, &[d])?;
+        super::shape::flip(&cumsum(&f, d, None)?, &[d])
+    };
+    let zero = Tensor::wrapped_scalar(Scalar::Float(0.0));
+    let one = Tensor::wrapped_scalar(Scalar::Float(1.0));
+    let is_zero = bin::eq(x, &zero)?;
+    if all_any(&is_zero, None, false, false)?.get_flat(0) != Scalar::Bool(true) {
+        return div(&rev_cumsum(&mul(g, out)?)?, x);
+    }
+    let zeros_so_far = cumsum(&is_zero, d, Some(DType::I64))?;
+    let before = bin::eq(&zeros_so_far, &Tensor::wrapped_scalar(Scalar::Int(0)))?;
+    let first = bin::binary(
+        &bin::LOGICAL_AND,
+        &is_zero,
+        &bin::eq(&zeros_so_far, &Tensor::wrapped_scalar(Scalar::Int(1)))?,
+    )?;
+    let index = super::index::where_;
+    let grad_before = div(&rev_cumsum(&mul(g, out)?)?, &index(&is_zero, &one, x)?)?;
+    let skip_first = cumprod(&index(&first, &one, x)?, d)?;
+    let from_first = index(&before, &zero, &mul(g, &skip_first)?)?;
+    let at_first = sum(&from_first, Some(&[d]), true, None)?;
+    index(&before, &grad_before, &index(&first, &at_first, &zero)?)
 }
 
 /// `softmax` / `log_softmax` along `dim`.

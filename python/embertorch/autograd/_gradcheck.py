@@ -19,6 +19,12 @@ def _outputs(func, inputs):
     return tuple(o for o in _as_tuple(func(*inputs)) if isinstance(o, _C.Tensor))
 
 
+def _snapshot(func, inputs):
+    """The outputs' current values, flattened into new float64 tensors: an output may be a
+    view of an input (or of a gradient) and would otherwise change with the next perturbation."""
+    return [o.detach().to(_C.float64, copy=True).reshape(-1) for o in _outputs(func, inputs)]
+
+
 def _numerical_jacobian(func, inputs, wrt, eps):
     """Columns of d(outputs)/d(inputs[wrt]) by central differences, one input element at a
     time (rows: flattened outputs concatenated)."""
@@ -27,9 +33,9 @@ def _numerical_jacobian(func, inputs, wrt, eps):
     for idx in itertools.product(*(range(s) for s in data.shape)):
         orig = data[idx].item()
         data[idx] = orig + eps
-        plus = [o.detach().reshape(-1).to(_C.float64) for o in _outputs(func, inputs)]
+        plus = _snapshot(func, inputs)
         data[idx] = orig - eps
-        minus = [o.detach().reshape(-1).to(_C.float64) for o in _outputs(func, inputs)]
+        minus = _snapshot(func, inputs)
         data[idx] = orig
         columns.append(_C.cat([(p - m) / (2 * eps) for p, m in zip(plus, minus)]) if plus else None)
     return columns
