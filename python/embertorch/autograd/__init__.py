@@ -7,10 +7,22 @@ from ..autograd.grad_mode import (
     no_grad,
     set_grad_enabled,
 )
-from .function import Function
 from . import graph
+from .function import Function
 
-__all__ = ["backward", "grad", "Function", "gradcheck", "gradgradcheck", "no_grad", "enable_grad", "set_grad_enabled", "inference_mode"]
+__all__ = [
+    "Function",
+    "GradcheckError",
+    "backward",
+    "enable_grad",
+    "grad",
+    "gradcheck",
+    "gradgradcheck",
+    "graph",
+    "inference_mode",
+    "no_grad",
+    "set_grad_enabled",
+]
 
 
 def _as_tuple(x):
@@ -82,7 +94,7 @@ def grad(
     return result
 
 
-from ._gradcheck import GradcheckError, gradcheck, gradgradcheck  # noqa: E402
+from ._gradcheck import GradcheckError, gradcheck, gradgradcheck
 
 
 def __getattr__(name):

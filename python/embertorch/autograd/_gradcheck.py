@@ -97,8 +97,8 @@ def gradcheck(
             import warnings
 
             warnings.warn(
-                "Input #%d requires gradient and is not a double precision floating point. "
-                "This check will likely fail if all the inputs are not of double precision floating point." % i,
+                f"Input #{i} requires gradient and is not a double precision floating point. "
+                "This check will likely fail if all the inputs are not of double precision floating point.",
                 stacklevel=2,
             )
     rows = _analytical_jacobian(func, inputs, wrt)
@@ -135,9 +135,7 @@ def gradgradcheck(
     inputs = _as_tuple(inputs)
     outs = _outputs(func, inputs)
     if grad_outputs is None:
-        grad_outputs = tuple(
-            _C.randn(o.shape, dtype=o.dtype).requires_grad_(True) for o in outs
-        )
+        grad_outputs = tuple(_C.randn(o.shape, dtype=o.dtype).requires_grad_(True) for o in outs)
     grad_outputs = _as_tuple(grad_outputs)
     n_in = len(inputs)
 

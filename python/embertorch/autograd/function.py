@@ -34,9 +34,7 @@ class FunctionCtx:
         """Saved outputs of forward become the recorded outputs (weakly linked to their node),
         so that under create_graph the backward differentiates through them."""
         by_id = {id(f): r for f, r in zip(forward_outs, recorded) if r.grad_fn is not None}
-        self._saved = tuple(
-            _C._save_output(by_id[id(t)]) if id(t) in by_id else t for t in self._saved
-        )
+        self._saved = tuple(_C._save_output(by_id[id(t)]) if id(t) in by_id else t for t in self._saved)
 
     def mark_non_differentiable(self, *tensors):
         self._non_differentiable.update(id(t) for t in tensors)
@@ -63,7 +61,9 @@ class Function:
 
     @staticmethod
     def backward(ctx, *grad_outputs):
-        raise NotImplementedError("You must implement either the backward or vjp method for your custom autograd.Function to use it with backward mode AD.")
+        raise NotImplementedError(
+            "You must implement either the backward or vjp method for your custom autograd.Function to use it with backward mode AD."
+        )
 
     @classmethod
     def apply(cls, *args, **kwargs):
