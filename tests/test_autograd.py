@@ -348,6 +348,8 @@ def test_autograd_grad_grad_outputs_count_mismatch():
         (lambda x, y: x + y, "AddBackward0"),
         (lambda x, y: x + 1, "AddBackward0"),
         (lambda x, y: x - y, "SubBackward0"),
+        (lambda x, y: x - 1, "SubBackward0"),
+        (lambda x, y: 1 - x, "RsubBackward1"),
         (lambda x, y: x * y, "MulBackward0"),
         (lambda x, y: x * 2, "MulBackward0"),
         (lambda x, y: x / y, "DivBackward0"),
@@ -739,6 +741,17 @@ def test_unsaved_operand_may_be_modified():
     np.testing.assert_allclose(npy(x.grad), np.ones(3))
 
 
+def test_operand_read_only_for_unwanted_gradient_may_be_modified():
+    # a * 2 and a / c (c constant) need a's value only for the other operand's gradient
+    x = rand_leaf(3)
+    a = x * 1.0
+    c = torch.tensor([2.0, 4.0, 8.0], dtype=torch.float64)
+    b = a * 2 + a / c
+    a.mul_(5)
+    b.sum().backward()
+    np.testing.assert_allclose(npy(x.grad), 2 + 1 / npy(c))
+
+
 def test_in_place_on_view_gives_copy_slices():
     x = rand_leaf(4)
     y = x * 1.0
@@ -790,6 +803,17 @@ def test_view_of_leaf_written_under_no_grad():
         x.mul_(2)
     (v * v).sum().backward()
     np.testing.assert_allclose(npy(x.grad), [0.0, 2 * npy(x)[1], 2 * npy(x)[2], 0.0])
+
+
+def test_double_backward_through_in_place_on_view():
+    # y = x with y[1:3] *= x[1:3]  ->  dy/dx is 2x inside, 1 outside; d2(sum y)/dx2 = 2 inside
+    x = rand_leaf(4)
+    y = x * 1.0
+    y[1:3].mul_(x[1:3])
+    (g,) = torch.autograd.grad(y.sum(), x, create_graph=True)
+    np.testing.assert_allclose(npy(g), [1.0, 2 * npy(x)[1], 2 * npy(x)[2], 1.0])
+    (h,) = torch.autograd.grad((g * g).sum(), x)
+    np.testing.assert_allclose(npy(h), [0.0, 8 * npy(x)[1], 8 * npy(x)[2], 0.0])
 
 
 def test_in_place_on_view_of_view():
@@ -886,6 +910,30 @@ def test_hook_exception_propagates():
     x.register_hook(bad)
     with pytest.raises(KeyError, match="from hook"):
         (x * 2).sum().backward()
+
+
+def test_hook_changing_shape_refused():
+    x = rand_leaf(3)
+    x.register_hook(lambda g: g.sum())
+    with pytest.raises(RuntimeError, match="changed the size"):
+        (x * 2).sum().backward()
+
+
+def test_retain_grad_on_leaf_is_a_no_op():
+    x = rand_leaf(3)
+    x.retain_grad()
+    (x * 2).sum().backward()
+    np.testing.assert_allclose(npy(x.grad), np.full(3, 2.0))
+
+
+def test_factory_requires_grad_gives_leaf():
+    for t in (
+        torch.zeros(2, 3, requires_grad=True),
+        torch.ones(2, requires_grad=True),
+        torch.randn(2, requires_grad=True),
+        torch.full((2,), 1.5, requires_grad=True),
+    ):
+        assert t.requires_grad and t.is_leaf and t.grad_fn is None
 
 
 def test_hook_on_tensor_without_grad_refused():
@@ -1055,6 +1103,16 @@ def test_custom_function_in_larger_graph_and_double_backward():
     np.testing.assert_allclose(npy(g), 2 * np.exp(2 * npy(x)))
     (h,) = torch.autograd.grad(g.sum(), x)
     np.testing.assert_allclose(npy(h), 4 * np.exp(2 * npy(x)))
+
+
+def test_custom_function_graph_freed_after_backward():
+    x = rand_leaf(3)
+    y = MyExp.apply(x).sum()
+    y.backward(retain_graph=True)
+    y.backward()
+    np.testing.assert_allclose(npy(x.grad), 2 * np.exp(npy(x)))
+    with pytest.raises(RuntimeError, match="second time"):
+        y.backward()
 
 
 def test_legacy_function_instantiation_refused():

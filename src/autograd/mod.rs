@@ -84,6 +84,12 @@ fn as_strided_node(base: &Tensor, view: &Tensor, edge: Option<node::Edge>) -> Ar
         output_infos(std::slice::from_ref(view)),
         false,
         Box::new(move |g| {
+            if mode::is_grad_enabled() && geom.base_is_dense() {
+                // create_graph: zeros with g in the view's place, itself differentiable.
+                let name = "AsStridedBackwardBackward0";
+                let put = crate::ops::shape::embed(&g[0], &geom.base_sizes, geom.view_fn(), name)?;
+                return Ok(vec![Some(put)]);
+            }
             let result = geom.base_buffer(g[0].dtype());
             crate::cpu::copy::copy_cast(&geom.region(&result), &g[0].detach());
             Ok(vec![Some(result)])
@@ -245,6 +251,25 @@ impl ViewGeometry {
         Tensor::from_parts(storage, as_base, dtype)
     }
 
+    /// Whether the base is row-major from its first element, so the view's layout applies
+    /// as is to any row-major tensor of the base's shape.
+    fn base_is_dense(&self) -> bool {
+        self.base_shift == 0
+            && self.base_strides == crate::shape::contiguous_strides(&self.base_sizes)
+    }
+
+    /// The view's window onto any tensor of the base's shape (read in row-major order), as
+    /// a differentiable view; for a base that `base_is_dense`.
+    fn view_fn(&self) -> crate::ops::shape::ViewFn {
+        let sizes: Vec<i64> = self.view.sizes.iter().map(|&s| s as i64).collect();
+        let strides: Vec<i64> = self.view.strides.iter().map(|&s| s as i64).collect();
+        let offset = self.view.offset as i64;
+        Arc::new(move |t| {
+            let t = crate::ops::copy::contiguous(t);
+            crate::ops::shape::as_strided(&t, &sizes, &strides, Some(t.offset() as i64 + offset))
+        })
+    }
+
     /// The view's elements inside a buffer made by `base_buffer`.
     fn region(&self, buffer: &Tensor) -> Tensor {
         buffer.with_layout(self.view.clone())
@@ -270,6 +295,9 @@ fn copy_slices(
         Box::new(move |g| {
             // Outside the view the base passes its gradient through; inside, the op's
             // backward decides (and its first gradient is for the view's old value).
+            if mode::is_grad_enabled() && geom.base_is_dense() {
+                return copy_slices_graph(&geom, &g[0], &backward);
+            }
             let result = geom.base_buffer(g[0].dtype());
             crate::cpu::copy::copy_cast(&result, &g[0].detach());
             let region = geom.region(&result);
@@ -293,6 +321,28 @@ fn copy_slices(
     // The view is now a view of the base's new history.
     let vnode = as_strided_node(base, view, Some(node::Edge { node, input_nr: 0 }));
     set_history(view, vnode, 0);
+}
+
+/// CopySlices' backward from differentiable ops, for `create_graph`:
+/// `g + embed(inside - g[view])`, where `inside` is the op's gradient for the view.
+fn copy_slices_graph(
+    geom: &ViewGeometry,
+    g: &Tensor,
+    backward: &BackwardFn,
+) -> Result<Vec<Option<Tensor>>> {
+    use crate::ops::shape::embed;
+    let view = geom.view_fn();
+    let region = view(g)?;
+    let mut res = backward(&[crate::ops::copy::clone(&region)])?;
+    let inside = match res.first_mut().and_then(|r| r.take()) {
+        Some(gv) => crate::ops::copy::to_dtype(&gv, g.dtype())?,
+        None => Tensor::zeros(region.sizes(), g.dtype()),
+    };
+    let delta = crate::ops::binary::sub(&inside, &region)?;
+    let put = embed(&delta, &geom.base_sizes, view, "AsStridedBackwardBackward0")?;
+    let mut out = vec![Some(crate::ops::binary::add(g, &put)?)];
+    out.extend(res.into_iter().skip(1));
+    Ok(out)
 }
 
 /// Mark `t` as requiring grad (`requires_grad_()`); the handle keeps its identity.

@@ -734,34 +734,33 @@ pub fn cumprod(x: &Tensor, dim: i64) -> Result<Tensor> {
     Ok(out)
 }
 
-/// Gradient of `cumprod` along `d`. Before a slice's first zero z,
-/// grad_i = sum_{k>=i} g_k out_k / x_i. That division is 0/0 at z itself, where
-/// grad_z = sum_{k>=z} g_k cumprod(x with x_z = 1)_k; after z every product holds x_z, so 0.
-/// Written with tensor ops so that double backward works.
+/// Gradient of `cumprod` along `d`: grad_i = sum_{k>=i} g_k prod_{j<=k, j!=i} x_j.
+/// Without zeros that is sum_{k>=i} g_k out_k / x_i. With zeros the division is 0/0, so
+/// grad_i = prod_{j<i} x_j * s_i with s_i = g_i + x_{i+1} s_{i+1}, run back along `d`
+/// (slower, one step per position, but division-free). Both are written with tensor
+/// ops, so double backward works.
 fn cumprod_backward(x: &Tensor, out: &Tensor, g: &Tensor, d: i64) -> Result<Tensor> {
-    let rev_cumsum = |t: &Tensor| -> Result<Tensor> {
-        let f = super::shape::flip(t, &[d])?;
-        super::shape::flip(&cumsum(&f, d, None)?, &[d])
-    };
-    let zero = Tensor::wrapped_scalar(Scalar::Float(0.0));
-    let one = Tensor::wrapped_scalar(Scalar::Float(1.0));
-    let is_zero = bin::eq(x, &zero)?;
-    if all_any(&is_zero, None, false, false)?.get_flat(0) != Scalar::Bool(true) {
-        return div(&rev_cumsum(&mul(g, out)?)?, x);
+    use super::shape::{cat, flip, narrow};
+    if x.ndim() == 0 {
+        return Ok(g.clone());
     }
-    let zeros_so_far = cumsum(&is_zero, d, Some(DType::I64))?;
-    let before = bin::eq(&zeros_so_far, &Tensor::wrapped_scalar(Scalar::Int(0)))?;
-    let first = bin::binary(
-        &bin::LOGICAL_AND,
-        &is_zero,
-        &bin::eq(&zeros_so_far, &Tensor::wrapped_scalar(Scalar::Int(1)))?,
-    )?;
-    let index = super::index::where_;
-    let grad_before = div(&rev_cumsum(&mul(g, out)?)?, &index(&is_zero, &one, x)?)?;
-    let skip_first = cumprod(&index(&first, &one, x)?, d)?;
-    let from_first = index(&before, &zero, &mul(g, &skip_first)?)?;
-    let at_first = sum(&from_first, Some(&[d]), true, None)?;
-    index(&before, &grad_before, &index(&first, &at_first, &zero)?)
+    let zero = Tensor::wrapped_scalar(Scalar::Float(0.0));
+    let has_zero = all_any(&bin::eq(x, &zero)?, None, false, false)?;
+    if has_zero.get_flat(0) != Scalar::Bool(true) {
+        let go = flip(&mul(g, out)?, &[d])?;
+        return div(&flip(&cumsum(&go, d, None)?, &[d])?, x);
+    }
+    let n = x.sizes()[d as usize];
+    let ones = super::creation::ones_like(&narrow(x, d, 0, 1)?);
+    let before = cumprod(&cat(&[ones, narrow(x, d, 0, n - 1)?], d)?, d)?;
+    let mut s = narrow(g, d, n as i64 - 1, 1)?;
+    let mut parts = vec![s.clone()];
+    for i in (0..n as i64 - 1).rev() {
+        s = bin::add(&narrow(g, d, i, 1)?, &mul(&narrow(x, d, i + 1, 1)?, &s)?)?;
+        parts.push(s.clone());
+    }
+    parts.reverse();
+    mul(&before, &cat(&parts, d)?)
 }
 
 /// `softmax` / `log_softmax` along `dim`.

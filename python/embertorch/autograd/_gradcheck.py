@@ -133,7 +133,8 @@ def gradgradcheck(
 ):
     """gradcheck of the gradients themselves (second derivatives through create_graph)."""
     inputs = _as_tuple(inputs)
-    outs = _outputs(func, inputs)
+    # Only differentiable outputs (not the indices of max/sort) take a gradient.
+    outs = [o for o in _outputs(func, inputs) if o.requires_grad]
     if grad_outputs is None:
         grad_outputs = tuple(_C.randn(o.shape, dtype=o.dtype).requires_grad_(True) for o in outs)
     grad_outputs = _as_tuple(grad_outputs)
@@ -141,7 +142,7 @@ def gradgradcheck(
 
     def first_derivatives(*args):
         xs, gos = args[:n_in], args[n_in:]
-        os_ = _outputs(func, xs)
+        os_ = [o for o in _outputs(func, xs) if o.requires_grad]
         targets = [x for x in xs if isinstance(x, _C.Tensor) and x.requires_grad]
         gs = _grad(os_, targets, grad_outputs=gos, create_graph=True, allow_unused=True)
         return tuple(g for g in gs if g is not None)
