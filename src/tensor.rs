@@ -273,6 +273,7 @@ impl Tensor {
     }
 
     pub fn grad_fn(&self) -> Option<Arc<Node>> {
+        crate::autograd::refresh_view_history(self);
         self.0.meta.get().and_then(|m| m.grad_fn())
     }
 

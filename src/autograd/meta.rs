@@ -21,6 +21,9 @@ pub struct MetaInner {
     /// Hooks of a leaf, run on its gradient before accumulation.
     pub hooks: Vec<(u64, Hook)>,
     pub grad_accumulator: Weak<Node>,
+    /// For a view with history: the version of the shared storage when that history was
+    /// set. A later write (through the base or another view) makes the history stale.
+    pub view_version: Option<u64>,
 }
 
 impl AutogradMeta {

@@ -39,12 +39,62 @@ fn attach(node: &Arc<Node>, outputs: Vec<Tensor>) -> Vec<Tensor> {
         .enumerate()
         .map(|(i, t)| {
             if t.dtype().is_float() {
-                t.with_meta(Some(AutogradMeta::with_grad_fn(node.clone(), i)))
+                let t = t.with_meta(Some(AutogradMeta::with_grad_fn(node.clone(), i)));
+                if t.base().is_some() {
+                    t.ensure_meta().lock().view_version = Some(t.version());
+                }
+                t
             } else {
                 t
             }
         })
         .collect()
+}
+
+/// A view whose storage was written after it took its history (`row = y[1]` then
+/// `y.mul_(2)`) must see the base's new history. As PyTorch does, its grad_fn is then
+/// rebuilt as an `AsStridedBackward0` of the base's current history.
+pub fn refresh_view_history(t: &Tensor) {
+    let Some(base) = t.base() else { return };
+    let Some(meta) = t.meta() else { return };
+    let now = t.version();
+    {
+        let inner = meta.lock();
+        let stale = inner.grad_fn.is_some() && inner.view_version.is_some_and(|v| v != now);
+        if !stale {
+            return;
+        }
+    }
+    if !base.requires_grad() {
+        return;
+    }
+    let node = as_strided_node(base, t, gradient_edge(base));
+    let mut inner = meta.lock();
+    inner.grad_fn = Some(node);
+    inner.output_nr = 0;
+    inner.view_version = Some(now);
+}
+
+/// The node of `view` as a strided window onto `base`'s history `edge`.
+fn as_strided_node(base: &Tensor, view: &Tensor, edge: Option<node::Edge>) -> Arc<Node> {
+    let geom = ViewGeometry::new(base, view);
+    Arc::new(Node::new_function(
+        "AsStridedBackward0",
+        vec![edge],
+        output_infos(std::slice::from_ref(view)),
+        false,
+        Box::new(move |g| {
+            if mode::is_grad_enabled() && geom.base_is_dense() {
+                // create_graph: zeros with g in the view's place, itself differentiable.
+                let name = "AsStridedBackwardBackward0";
+                let put = crate::ops::shape::embed(&g[0], &geom.base_sizes, geom.view_fn(), name)?;
+                return Ok(vec![Some(put)]);
+            }
+            let result = geom.base_buffer(g[0].dtype());
+            crate::cpu::copy::copy_cast(&geom.region(&result), &g[0].detach());
+            Ok(vec![Some(result)])
+        }),
+    ))
 }
 
 /// Record `name` producing `outputs` from `inputs`; `saves` says whether `backward` holds
@@ -178,6 +228,9 @@ fn set_history(t: &Tensor, node: Arc<Node>, nr: usize) {
         let mut inner = meta.lock();
         inner.grad_fn = Some(node);
         inner.output_nr = nr;
+        if t.base().is_some() {
+            inner.view_version = Some(t.version());
+        }
     }
     meta.set_requires_grad(true);
 }
@@ -220,6 +273,25 @@ impl ViewGeometry {
         Tensor::from_parts(storage, as_base, dtype)
     }
 
+    /// Whether the base is row-major from its first element, so the view's layout applies
+    /// as is to any row-major tensor of the base's shape.
+    fn base_is_dense(&self) -> bool {
+        self.base_shift == 0
+            && self.base_strides == crate::shape::contiguous_strides(&self.base_sizes)
+    }
+
+    /// The view's window onto any tensor of the base's shape (read in row-major order), as
+    /// a differentiable view; for a base that `base_is_dense`.
+    fn view_fn(&self) -> crate::ops::shape::ViewFn {
+        let sizes: Vec<i64> = self.view.sizes.iter().map(|&s| s as i64).collect();
+        let strides: Vec<i64> = self.view.strides.iter().map(|&s| s as i64).collect();
+        let offset = self.view.offset as i64;
+        Arc::new(move |t| {
+            let t = crate::ops::copy::contiguous(t);
+            crate::ops::shape::as_strided(&t, &sizes, &strides, Some(t.offset() as i64 + offset))
+        })
+    }
+
     /// The view's elements inside a buffer made by `base_buffer`.
     fn region(&self, buffer: &Tensor) -> Tensor {
         buffer.with_layout(self.view.clone())
@@ -237,7 +309,6 @@ fn copy_slices(
     let mut inputs: Vec<&Tensor> = vec![base];
     inputs.extend_from_slice(others);
     let edges = inputs.iter().map(|t| gradient_edge(t)).collect();
-    let g2 = geom.clone();
     let node = Arc::new(Node::new_function(
         "CopySlices",
         edges,
@@ -246,9 +317,12 @@ fn copy_slices(
         Box::new(move |g| {
             // Outside the view the base passes its gradient through; inside, the op's
             // backward decides (and its first gradient is for the view's old value).
-            let result = g2.base_buffer(g[0].dtype());
+            if mode::is_grad_enabled() && geom.base_is_dense() {
+                return copy_slices_graph(&geom, &g[0], &backward);
+            }
+            let result = geom.base_buffer(g[0].dtype());
             crate::cpu::copy::copy_cast(&result, &g[0].detach());
-            let region = g2.region(&result);
+            let region = geom.region(&result);
             let grad_in = crate::ops::copy::clone_contiguous(&region);
             let mut res = backward(&[grad_in])?;
             match res.first_mut().and_then(|r| r.take()) {
@@ -267,18 +341,30 @@ fn copy_slices(
     ));
     set_history(base, node.clone(), 0);
     // The view is now a view of the base's new history.
-    let vnode = Arc::new(Node::new_function(
-        "AsStridedBackward0",
-        vec![Some(node::Edge { node, input_nr: 0 })],
-        output_infos(std::slice::from_ref(view)),
-        false,
-        Box::new(move |g| {
-            let result = geom.base_buffer(g[0].dtype());
-            crate::cpu::copy::copy_cast(&geom.region(&result), &g[0].detach());
-            Ok(vec![Some(result)])
-        }),
-    ));
+    let vnode = as_strided_node(base, view, Some(node::Edge { node, input_nr: 0 }));
     set_history(view, vnode, 0);
+}
+
+/// CopySlices' backward from differentiable ops, for `create_graph`:
+/// `g + embed(inside - g[view])`, where `inside` is the op's gradient for the view.
+fn copy_slices_graph(
+    geom: &ViewGeometry,
+    g: &Tensor,
+    backward: &BackwardFn,
+) -> Result<Vec<Option<Tensor>>> {
+    use crate::ops::shape::embed;
+    let view = geom.view_fn();
+    let region = view(g)?;
+    let mut res = backward(&[crate::ops::copy::clone(&region)])?;
+    let inside = match res.first_mut().and_then(|r| r.take()) {
+        Some(gv) => crate::ops::copy::to_dtype(&gv, g.dtype())?,
+        None => Tensor::zeros(region.sizes(), g.dtype()),
+    };
+    let delta = crate::ops::binary::sub(&inside, &region)?;
+    let put = embed(&delta, &geom.base_sizes, view, "AsStridedBackwardBackward0")?;
+    let mut out = vec![Some(crate::ops::binary::add(g, &put)?)];
+    out.extend(res.into_iter().skip(1));
+    Ok(out)
 }
 
 /// Mark `t` as requiring grad (`requires_grad_()`); the handle keeps its identity.

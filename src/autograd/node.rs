@@ -137,6 +137,7 @@ impl Node {
 /// The edge a gradient for `t` should flow into: its grad_fn, or its leaf accumulator.
 pub fn gradient_edge(t: &Tensor) -> Option<Edge> {
     let meta = t.meta()?;
+    super::refresh_view_history(t);
     if !meta.requires_grad() {
         return None;
     }

@@ -157,9 +157,43 @@ fn retag(e: Error, op: &BinaryOp, ct: DType) -> Error {
     }
 }
 
+/// The node's name. PyTorch names pow's node after the overload that ran:
+/// (Tensor, Scalar) PowBackward0, (Tensor, Tensor) PowBackward1, (Scalar, Tensor) PowBackward2;
+/// `number - tensor` runs rsub(Tensor, Scalar): RsubBackward1.
+fn node_name(op: &'static BinaryOp, a: &Tensor, b: &Tensor) -> &'static str {
+    if std::ptr::eq(op, &SUB) && a.is_wrapped_number() && !b.is_wrapped_number() {
+        return "RsubBackward1";
+    }
+    if std::ptr::eq(op, &POW) {
+        if b.is_wrapped_number() {
+            return "PowBackward0";
+        }
+        if a.is_wrapped_number() {
+            return "PowBackward2";
+        }
+    }
+    op.grad_name
+}
+
+/// Which operands the backward keeps. mul and div read an operand only for the other
+/// operand's gradient; keeping it when that gradient is not wanted would make a later
+/// in-place write to it fail the backward (`b = a * 2; a.add_(1)`), which PyTorch allows.
+fn saves_for(op: &'static BinaryOp, a: &Tensor, b: &Tensor) -> (bool, bool) {
+    let (mut sa, mut sb) = (op.saves.0, op.saves.1);
+    if std::ptr::eq(op, &MUL) || std::ptr::eq(op, &DIV) {
+        sa &= b.requires_grad();
+    }
+    if std::ptr::eq(op, &MUL) {
+        sb &= a.requires_grad();
+    }
+    (sa, sb)
+}
+
 fn record(op: &'static BinaryOp, a: &Tensor, b: &Tensor, out: Tensor) -> Tensor {
-    let sa = op.saves.0.then(|| SavedTensor::input(a));
-    let sb = op.saves.1.then(|| SavedTensor::input(b));
+    let name = node_name(op, a, b);
+    let (save_a, save_b) = saves_for(op, a, b);
+    let sa = save_a.then(|| SavedTensor::input(a));
+    let sb = save_b.then(|| SavedTensor::input(b));
     let (a_sizes, b_sizes) = (a.dims(), b.dims());
     let needs = [a.requires_grad(), b.requires_grad()];
     let make = move |so: Option<SavedTensor>| -> crate::autograd::node::BackwardFn {
@@ -179,10 +213,10 @@ fn record(op: &'static BinaryOp, a: &Tensor, b: &Tensor, out: Tensor) -> Tensor 
         })
     };
     if op.saves.2 {
-        autograd::record1_with_output(op.grad_name, &[a, b], out, |so| make(Some(so)))
+        autograd::record1_with_output(name, &[a, b], out, |so| make(Some(so)))
     } else {
-        let saves = op.saves.0 || op.saves.1;
-        autograd::record1(op.grad_name, &[a, b], out, saves, make(None))
+        let saves = save_a || save_b;
+        autograd::record1(name, &[a, b], out, saves, make(None))
     }
 }
 
@@ -209,7 +243,9 @@ pub fn binary_(op: &'static BinaryOp, a: &Tensor, b: &Tensor) -> Result<Tensor> 
     let grad = needs_grad(&[a, b]) && op.backward.is_some() && a.dtype().is_float();
     begin_inplace(a, grad)?;
     // What the backward needs from before the write.
-    let saved_a = (grad && op.saves.0).then(|| clone_contiguous(a));
+    // Cloned with its history, so a double backward reaches a's old value.
+    let (save_a, save_b) = saves_for(op, a, b);
+    let saved_a = (grad && save_a).then(|| super::copy::clone(a));
     let mut bc = broadcast_to(&cast(b, ct), &sizes)?;
     if may_overlap(a, &bc) && !same_elements(a, &bc) {
         bc = clone_contiguous(&bc);
@@ -226,12 +262,12 @@ pub fn binary_(op: &'static BinaryOp, a: &Tensor, b: &Tensor) -> Result<Tensor> 
     if !grad {
         return Ok(a.clone());
     }
-    let sb = op.saves.1.then(|| SavedTensor::input(b));
+    let sb = save_b.then(|| SavedTensor::input(b));
     let so = op.saves.2.then(|| SavedTensor::input(&a.detach()));
     let (a_sizes, b_sizes) = (a.dims(), b.dims());
     let needs = [a.requires_grad(), b.requires_grad()];
     Ok(autograd::rebase_inplace(
-        op.grad_name,
+        node_name(op, a, b),
         a,
         &[b],
         true,

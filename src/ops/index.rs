@@ -1726,12 +1726,20 @@ pub fn scatter_reduce(
                 out,
                 true,
                 Box::new(move |g| {
-                    let (x, s) = (sx.unpack()?.detach(), ss.unpack()?.detach());
+                    let (x, s) = (sx.unpack()?, ss.unpack()?);
+                    // Under create_graph prod's gradient must differentiate through the
+                    // result too: recompute it with history.
+                    let result =
+                        if matches!(r, Reduction::Prod) && autograd::mode::is_grad_enabled() {
+                            scatter_reduce(&x, d as i64, &idx, &s, "prod", include_self, false)?
+                        } else {
+                            so.clone()
+                        };
                     let (gx, gs) = scatter_reduce_backward(
                         &g[0],
                         &x,
                         &s,
-                        &so,
+                        &result,
                         d as i64,
                         &idx,
                         r,
@@ -1866,7 +1874,7 @@ fn scatter_reduce_backward(
                     &self_hit,
                 )?;
             }
-            let src_hit = eq(&src.with_layout(src_view_layout(src, index)), &value)?;
+            let src_hit = eq(&src_part(src, index)?, &value)?;
             let n = scatter(&f(&self_hit)?, d, index, &f(&src_hit)?, Some("add"))?;
             let share = div(g, &n)?;
             (
@@ -1876,7 +1884,7 @@ fn scatter_reduce_backward(
         }
         Reduction::Prod => {
             // grad * result / value, with zeros handled through products that skip them.
-            let srcv = src.with_layout(src_view_layout(src, index));
+            let srcv = src_part(src, index)?;
             let x_zero = eq(x, &zero)?;
             let safe_x = where_(&x_zero, &one, x)?;
             let r_masked_self =
@@ -1926,6 +1934,18 @@ fn scatter_reduce_backward(
 }
 
 /// The part of `src` that an index of this shape reads (a view with the index's sizes).
+/// The part of `src` that `index` reads, as a view that keeps `src`'s history (the
+/// backward differentiates through it under create_graph).
+fn src_part(src: &Tensor, index: &Tensor) -> Result<Tensor> {
+    let mut part = src.clone();
+    for (d, &k) in index.sizes().iter().enumerate() {
+        if k != part.sizes()[d] {
+            part = super::shape::narrow(&part, d as i64, 0, k)?;
+        }
+    }
+    Ok(part)
+}
+
 fn src_view_layout(src: &Tensor, index: &Tensor) -> crate::layout::Layout {
     let mut l = src.layout().clone();
     l.sizes = index.dims();

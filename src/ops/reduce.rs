@@ -859,17 +859,42 @@ pub fn cumprod(x: &Tensor, dim: i64) -> Result<Tensor> {
             out,
             move |so| {
                 Box::new(move |g| {
-                    // Valid for nonzero inputs: grad_i = sum_{j>=i} g_j out_j / x_i
                     let x = sx.unpack()?;
-                    let go = mul(&g[0], &so.unpack()?)?;
-                    let f = super::shape::flip(&go, &[d])?;
-                    let rc = super::shape::flip(&cumsum(&f, d, None)?, &[d])?;
-                    Ok(vec![Some(div(&rc, &x)?)])
+                    Ok(vec![Some(cumprod_backward(&x, &so.unpack()?, &g[0], d)?)])
                 })
             },
         ));
     }
     Ok(out)
+}
+
+/// Gradient of `cumprod` along `d`: grad_i = sum_{k>=i} g_k prod_{j<=k, j!=i} x_j.
+/// Without zeros that is sum_{k>=i} g_k out_k / x_i. With zeros the division is 0/0, so
+/// grad_i = prod_{j<i} x_j * s_i with s_i = g_i + x_{i+1} s_{i+1}, run back along `d`
+/// (slower, one step per position, but division-free). Both are written with tensor
+/// ops, so double backward works.
+fn cumprod_backward(x: &Tensor, out: &Tensor, g: &Tensor, d: i64) -> Result<Tensor> {
+    use super::shape::{cat, flip, narrow};
+    if x.ndim() == 0 {
+        return Ok(g.clone());
+    }
+    let zero = Tensor::wrapped_scalar(Scalar::Float(0.0));
+    let has_zero = all_any(&bin::eq(x, &zero)?, None, false, false)?;
+    if has_zero.get_flat(0) != Scalar::Bool(true) {
+        let go = flip(&mul(g, out)?, &[d])?;
+        return div(&flip(&cumsum(&go, d, None)?, &[d])?, x);
+    }
+    let n = x.sizes()[d as usize];
+    let ones = super::creation::ones_like(&narrow(x, d, 0, 1)?);
+    let before = cumprod(&cat(&[ones, narrow(x, d, 0, n - 1)?], d)?, d)?;
+    let mut s = narrow(g, d, n as i64 - 1, 1)?;
+    let mut parts = vec![s.clone()];
+    for i in (0..n as i64 - 1).rev() {
+        s = bin::add(&narrow(g, d, i, 1)?, &mul(&narrow(x, d, i + 1, 1)?, &s)?)?;
+        parts.push(s.clone());
+    }
+    parts.reverse();
+    mul(&before, &cat(&parts, d)?)
 }
 
 /// `softmax` / `log_softmax` along `dim`.

@@ -9,7 +9,7 @@ use crate::shape::{fmt_sizes, infer_size, wrap_dim, Dims};
 use crate::tensor::Tensor;
 use std::sync::Arc;
 
-type ViewFn = Arc<dyn Fn(&Tensor) -> Result<Tensor> + Send + Sync>;
+pub(crate) type ViewFn = Arc<dyn Fn(&Tensor) -> Result<Tensor> + Send + Sync>;
 
 /// A view of `x` with `layout`, differentiating through `backward(g)`.
 fn make_view(
@@ -34,7 +34,12 @@ fn make_view(
 /// The gradient of a view that selects part of its base: zeros of the base's shape with
 /// `g` added where the view sits (overlapping views accumulate). Differentiable: its own
 /// backward is the view again.
-fn embed(g: &Tensor, base_sizes: &[usize], view: ViewFn, name: &'static str) -> Result<Tensor> {
+pub(crate) fn embed(
+    g: &Tensor,
+    base_sizes: &[usize],
+    view: ViewFn,
+    name: &'static str,
+) -> Result<Tensor> {
     let out = Tensor::zeros(base_sizes, g.dtype());
     let region = view(&out.detach())?;
     if region.layout().has_internal_overlap() {

@@ -424,6 +424,35 @@ pub fn _record_function<'py>(
     PyList::new(py, result)
 }
 
+/// An output of an `autograd.Function` kept by `ctx.save_for_backward`. It links to its
+/// node weakly (a strong link would make the node own itself) and, unpacked while grad
+/// mode is on (`create_graph`), carries that node as history so double backward works.
+#[pyclass(module = "embertorch.autograd.function", frozen)]
+pub struct SavedOutput {
+    saved: crate::autograd::SavedTensor,
+}
+
+#[pymethods]
+impl SavedOutput {
+    fn unpack(&self) -> PyResult<PyTensor> {
+        Ok(PyTensor::new(self.saved.unpack()?))
+    }
+}
+
+/// Save `t`, an output recorded by `_record_function`.
+#[pyfunction]
+pub fn _save_output(t: PyRef<'_, PyTensor>) -> PyResult<SavedOutput> {
+    let Some(node) = t.t.grad_fn() else {
+        return Err(PyRuntimeError::new_err(
+            "_save_output expects a tensor with a grad_fn",
+        ));
+    };
+    let nr = t.t.meta().map(|m| m.lock().output_nr).unwrap_or(0);
+    Ok(SavedOutput {
+        saved: crate::autograd::SavedTensor::output(&t.t, Arc::downgrade(&node), nr),
+    })
+}
+
 /// `x.requires_grad_()` for the Python layer's Parameter construction (keeps the object).
 #[pyfunction]
 pub fn _set_requires_grad(t: &Bound<'_, PyTensor>, value: bool) -> PyResult<()> {

@@ -8,8 +8,8 @@ mod dtype;
 mod errors;
 mod functions;
 mod joins;
-mod nn;
 mod linalg;
+mod nn;
 mod numpy;
 mod ops;
 mod optim;
@@ -75,6 +75,8 @@ fn embertorch_c(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(autograd::is_inference_mode_enabled, m)?)?;
     m.add_function(wrap_pyfunction!(autograd::_set_inference_mode, m)?)?;
     m.add_function(wrap_pyfunction!(autograd::_record_function, m)?)?;
+    m.add_class::<autograd::SavedOutput>()?;
+    m.add_function(wrap_pyfunction!(autograd::_save_output, m)?)?;
     m.add_function(wrap_pyfunction!(autograd::_set_requires_grad, m)?)?;
     m.add_function(wrap_pyfunction!(nn::_im2col, m)?)?;
     m.add_function(wrap_pyfunction!(nn::_col2im, m)?)?;

@@ -339,10 +339,16 @@ impl PyTensor {
     fn detach(&self) -> PyTensor {
         PyTensor::new(self.t.detach())
     }
-    fn detach_<'py>(slf: &Bound<'py, Self>) -> Bound<'py, Self> {
-        let t = slf.borrow().t.detach();
-        slf.borrow_mut().t = t;
-        slf.clone()
+    fn detach_<'py>(slf: &Bound<'py, Self>) -> PyResult<Bound<'py, Self>> {
+        let cur = slf.borrow().t.clone();
+        // A view's history is tied to its base's; PyTorch refuses to cut it in place.
+        if cur.base().is_some() && cur.requires_grad() {
+            return Err(PyRuntimeError::new_err(
+                "Can't detach views in-place. Use detach() instead.",
+            ));
+        }
+        slf.borrow_mut().t = cur.detach();
+        Ok(slf.clone())
     }
     fn retain_grad(&self) -> PyResult<()> {
         if !self.t.requires_grad() {

@@ -7,10 +7,22 @@ from ..autograd.grad_mode import (
     no_grad,
     set_grad_enabled,
 )
-from .function import Function
 from . import graph
+from .function import Function
 
-__all__ = ["Function", "backward", "enable_grad", "grad", "gradcheck", "gradgradcheck", "inference_mode", "no_grad", "set_grad_enabled"]
+__all__ = [
+    "Function",
+    "GradcheckError",
+    "backward",
+    "enable_grad",
+    "grad",
+    "gradcheck",
+    "gradgradcheck",
+    "graph",
+    "inference_mode",
+    "no_grad",
+    "set_grad_enabled",
+]
 
 
 def _as_tuple(x):

@@ -19,6 +19,12 @@ def _outputs(func, inputs):
     return tuple(o for o in _as_tuple(func(*inputs)) if isinstance(o, _C.Tensor))
 
 
+def _snapshot(func, inputs):
+    """The outputs' current values, flattened into new float64 tensors: an output may be a
+    view of an input (or of a gradient) and would otherwise change with the next perturbation."""
+    return [o.detach().to(_C.float64, copy=True).reshape(-1) for o in _outputs(func, inputs)]
+
+
 def _numerical_jacobian(func, inputs, wrt, eps):
     """Columns of d(outputs)/d(inputs[wrt]) by central differences, one input element at a
     time (rows: flattened outputs concatenated)."""
@@ -27,9 +33,9 @@ def _numerical_jacobian(func, inputs, wrt, eps):
     for idx in itertools.product(*(range(s) for s in data.shape)):
         orig = data[idx].item()
         data[idx] = orig + eps
-        plus = [o.detach().reshape(-1).to(_C.float64) for o in _outputs(func, inputs)]
+        plus = _snapshot(func, inputs)
         data[idx] = orig - eps
-        minus = [o.detach().reshape(-1).to(_C.float64) for o in _outputs(func, inputs)]
+        minus = _snapshot(func, inputs)
         data[idx] = orig
         columns.append(_C.cat([(p - m) / (2 * eps) for p, m in zip(plus, minus)]) if plus else None)
     return columns
@@ -127,17 +133,16 @@ def gradgradcheck(
 ):
     """gradcheck of the gradients themselves (second derivatives through create_graph)."""
     inputs = _as_tuple(inputs)
-    outs = _outputs(func, inputs)
+    # Only differentiable outputs (not the indices of max/sort) take a gradient.
+    outs = [o for o in _outputs(func, inputs) if o.requires_grad]
     if grad_outputs is None:
-        grad_outputs = tuple(
-            _C.randn(o.shape, dtype=o.dtype).requires_grad_(True) for o in outs
-        )
+        grad_outputs = tuple(_C.randn(o.shape, dtype=o.dtype).requires_grad_(True) for o in outs)
     grad_outputs = _as_tuple(grad_outputs)
     n_in = len(inputs)
 
     def first_derivatives(*args):
         xs, gos = args[:n_in], args[n_in:]
-        os_ = _outputs(func, xs)
+        os_ = [o for o in _outputs(func, xs) if o.requires_grad]
         targets = [x for x in xs if isinstance(x, _C.Tensor) and x.requires_grad]
         gs = _grad(os_, targets, grad_outputs=gos, create_graph=True, allow_unused=True)
         return tuple(g for g in gs if g is not None)

@@ -28,7 +28,13 @@ class FunctionCtx:
                     f"inplace operation: [{t.type()} {list(t.shape)}] is at version {t._version}; "
                     f"expected version {v} instead."
                 )
-        return self._saved
+        return tuple(t.unpack() if isinstance(t, _C.SavedOutput) else t for t in self._saved)
+
+    def _link_saved_outputs(self, forward_outs, recorded):
+        """Saved outputs of forward become the recorded outputs (weakly linked to their node),
+        so that under create_graph the backward differentiates through them."""
+        by_id = {id(f): r for f, r in zip(forward_outs, recorded) if r.grad_fn is not None}
+        self._saved = tuple(_C._save_output(by_id[id(t)]) if id(t) in by_id else t for t in self._saved)
 
     def mark_non_differentiable(self, *tensors):
         self._non_differentiable.update(id(t) for t in tensors)
@@ -55,7 +61,9 @@ class Function:
 
     @staticmethod
     def backward(ctx, *grad_outputs):
-        raise NotImplementedError("You must implement either the backward or vjp method for your custom autograd.Function to use it with backward mode AD.")
+        raise NotImplementedError(
+            "You must implement either the backward or vjp method for your custom autograd.Function to use it with backward mode AD."
+        )
 
     @classmethod
     def apply(cls, *args, **kwargs):
@@ -76,6 +84,7 @@ class Function:
             return cls.backward(ctx, *grads)
 
         recorded = _C._record_function(cls.__name__, list(args), fresh, differentiable, backward)
+        ctx._link_saved_outputs(tensor_outs, recorded)
         it = iter(recorded)
         result = [next(it) if isinstance(o, _C.Tensor) else o for o in outs]
         return result[0] if single else tuple(result)

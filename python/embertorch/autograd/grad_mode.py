@@ -23,7 +23,16 @@ class _Mode:
         return self.__class__()
 
 
-class no_grad(_Mode):
+class _NoParamMode(_Mode):
+    """A mode that also decorates without parentheses (`@no_grad` as well as `@no_grad()`)."""
+
+    def __new__(cls, orig_func=None):
+        if orig_func is None:
+            return super().__new__(cls)
+        return cls()(orig_func)
+
+
+class no_grad(_NoParamMode):
     """Disable gradient recording inside the block (or the decorated function)."""
 
     def __init__(self):
@@ -37,7 +46,7 @@ class no_grad(_Mode):
         _C._set_grad_enabled(self.prev)
 
 
-class enable_grad(_Mode):
+class enable_grad(_NoParamMode):
     """Enable gradient recording inside the block, even under `no_grad`."""
 
     def __init__(self):
@@ -59,8 +68,13 @@ class set_grad_enabled(_Mode):
         self.mode = bool(mode)
         _C._set_grad_enabled(self.mode)
 
+    def __call__(self, func):
+        # Used as a decorator the mode applies to calls only, not from decoration on.
+        _C._set_grad_enabled(self.prev)
+        return super().__call__(func)
+
     def __enter__(self):
-        pass
+        _C._set_grad_enabled(self.mode)
 
     def __exit__(self, *exc):
         _C._set_grad_enabled(self.prev)
@@ -71,6 +85,11 @@ class set_grad_enabled(_Mode):
 
 class inference_mode(_Mode):
     """Like `no_grad`, for inference; `is_inference_mode_enabled()` reports it."""
+
+    def __new__(cls, mode=True):
+        if callable(mode) and not isinstance(mode, bool):
+            return cls()(mode)
+        return super().__new__(cls)
 
     def __init__(self, mode=True):
         self.mode = bool(mode)
