@@ -8,3 +8,7 @@ bash scripts/install.sh "pytest>=7" "hypothesis>=6"
 cargo test --release
 # Run from outside the source tree so the installed package is the one under test.
 cd tests && python3 -m pytest -q -p no:cacheprovider .
+# The tutorials once more through their own runner, when they sit beside the repository.
+if [ -f ../../shared/tutorials/run_all.sh ]; then
+    bash ../../shared/tutorials/run_all.sh embertorch
+fi
