@@ -285,6 +285,7 @@ def _reduce(loss, reduction):
 
 
 def _legacy(size_average, reduce, reduction):
+    # PyTorch's deprecated size_average/reduce arguments map onto `reduction`.
     if size_average is None and reduce is None:
         return reduction
     size_average = True if size_average is None else size_average

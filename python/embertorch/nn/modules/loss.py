@@ -4,21 +4,10 @@ from .. import functional as F
 from .module import Module
 
 
-def _legacy_reduction(size_average, reduce, reduction):
-    # PyTorch's deprecated size_average/reduce arguments map onto `reduction`.
-    if size_average is None and reduce is None:
-        return reduction
-    size_average = True if size_average is None else size_average
-    reduce = True if reduce is None else reduce
-    if not reduce:
-        return "none"
-    return "mean" if size_average else "sum"
-
-
 class _Loss(Module):
     def __init__(self, size_average=None, reduce=None, reduction="mean"):
         super().__init__()
-        self.reduction = _legacy_reduction(size_average, reduce, reduction)
+        self.reduction = F._legacy(size_average, reduce, reduction)
 
 
 class _WeightedLoss(_Loss):
